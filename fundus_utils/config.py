@@ -1,0 +1,135 @@
+"""Profiles: the one place where run settings live.
+
+Every notebook has a ``parameters`` cell with ``profile = "smoke"`` and then calls
+:func:`load`; everything else derives from the returned :class:`Config`, so a
+papermill injection of ``profile`` (or any override) reaches all derived values.
+
+Profiles
+--------
+``smoke``  synthetic twins, small images, tiny models and few epochs, CPU. What
+           CI, nbval and ``make book`` run. Numbers are not the paper's.
+``real``   the real datasets under ``$FUNDUS_DATA`` at low resolution on CPU, so
+           methods can be checked on real images without a GPU (tens of minutes).
+``full``   the paper's stated settings on real data, GPU with AMP.
+"""
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+PROFILES = ("smoke", "real", "full")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Config:
+    """Resolved settings of one notebook run (paper x profile)."""
+
+    paper: str
+    profile: str
+    device: str
+    data_root: Path | None
+    cache_dir: Path
+    results_dir: Path
+    num_workers: int
+    amp: bool
+    channels_last: bool
+    seed: int = 0
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        # Paper-specific settings read as attributes: cfg.image_size, cfg.epochs, ...
+        settings = self.__dict__.get("settings", {})
+        if name in settings:
+            return settings[name]
+        raise AttributeError(f"{self.paper}/{self.profile} has no setting {name!r}; known: {sorted(settings)}")
+
+    @property
+    def uses_real_data(self) -> bool:
+        return self.profile in ("real", "full")
+
+
+# Paper-specific settings per profile. Keys are read as cfg.<key>.
+SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
+    "synthetic": {
+        "smoke": dict(gallery_size=256, n_scenes=400, stat_size=64,
+                      s2r_od_size=128, s2r_od_train=384, s2r_od_epochs=6,
+                      s2r_vessel_size=512, s2r_vessel_train=64, s2r_vessel_epochs=6, s2r_vessel_patch=128,
+                      s2r_real_limit=None, batch_size=16),
+        "real": dict(gallery_size=512, n_scenes=2000, stat_size=64,
+                     s2r_od_size=128, s2r_od_train=1024, s2r_od_epochs=10,
+                     s2r_vessel_size=576, s2r_vessel_train=160, s2r_vessel_epochs=12, s2r_vessel_patch=128,
+                     s2r_real_limit=None, batch_size=16),
+        "full": dict(gallery_size=1024, n_scenes=5000, stat_size=128,
+                     s2r_od_size=256, s2r_od_train=4000, s2r_od_epochs=30,
+                     s2r_vessel_size=576, s2r_vessel_train=1000, s2r_vessel_epochs=40, s2r_vessel_patch=256,
+                     s2r_real_limit=None, batch_size=32),
+    },
+    "datasets": {
+        "smoke": dict(image_size=256),
+        "real": dict(image_size=512),
+        "full": dict(image_size=512),
+    },
+}
+
+
+def find_data_root() -> Path | None:
+    """Where real datasets live: ``$FUNDUS_DATA``, else ``../shared/data`` beside the repo."""
+    env = os.environ.get("FUNDUS_DATA")
+    if env:
+        return Path(env).expanduser().resolve()
+    shared = REPO_ROOT.parent / "shared" / "data"
+    return shared if shared.is_dir() else None
+
+
+def cache_dir() -> Path:
+    """Disk cache for generated twins and resized images (``$FUNDUS_CACHE`` or ``.cache/``)."""
+    path = Path(os.environ.get("FUNDUS_CACHE", REPO_ROOT / ".cache"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def results_dir() -> Path:
+    """Where tables (CSV) and figures (PNG) are written (``$FUNDUS_RESULTS`` or ``_build/results``)."""
+    path = Path(os.environ.get("FUNDUS_RESULTS", REPO_ROOT / "_build" / "results"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_num_workers(device: str) -> int:
+    """DataLoader workers: none on CPU, several on GPU.
+
+    On a CPU-only machine worker processes compete with the compute threads for the
+    same cores (measured 1.2-1.5x slower epochs on 2 cores, see bench/); on a GPU they
+    overlap decoding with compute.
+    """
+    if device == "cpu":
+        return 0
+    return min(8, os.cpu_count() or 1)
+
+
+def load(paper: str, profile: str = "smoke", **overrides: Any) -> Config:
+    """Settings for ``paper`` under ``profile``; ``overrides`` replace single settings."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {PROFILES}")
+    if paper not in SETTINGS:
+        raise ValueError(f"unknown paper {paper!r}; known: {sorted(SETTINGS)}")
+    settings = copy.deepcopy(SETTINGS[paper][profile])
+    unknown = set(overrides) - set(settings) - {"seed", "device"}
+    if unknown:
+        raise ValueError(f"unknown settings for {paper}/{profile}: {sorted(unknown)}")
+    device = overrides.pop("device", None) or ("cuda" if profile == "full" and torch.cuda.is_available() else "cpu")
+    seed = overrides.pop("seed", 0)
+    settings.update(overrides)
+    on_gpu = device.startswith("cuda")
+    return Config(
+        paper=paper, profile=profile, device=device, data_root=find_data_root(),
+        cache_dir=cache_dir(), results_dir=results_dir() / paper,
+        num_workers=default_num_workers(device), amp=on_gpu, channels_last=on_gpu,
+        seed=seed, settings=settings,
+    )
