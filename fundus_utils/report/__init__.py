@@ -1,0 +1,19 @@
+"""Reporting: every table and figure saved, glued into the book, with a provenance line.
+
+In a notebook::
+
+    from fundus_utils import config, report
+    cfg = config.load("mtl_glaucoma", profile)
+    report.start(cfg, source="refuge")          # starts the wall clock
+    ...
+    report.table(df, "table2", "Segmentation and classification on REFUGE test", cfg)
+    report.figure(fig, "fig3_roc", "ROC curves", cfg)
+
+Then in the book: ``{glue:} table2`` or ``{glue:figure} fig3_roc``.
+"""
+from . import paper_values
+from .figures import figure
+from .provenance import line, start
+from .tables import table
+
+__all__ = ["start", "line", "table", "figure", "paper_values"]

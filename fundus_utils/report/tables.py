@@ -1,0 +1,45 @@
+"""Result tables: save as CSV with provenance, glue into the book, show in the notebook."""
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import provenance
+from ._glue import glue, glue_key, in_kernel
+
+
+def result_path(cfg: Any, name: str, suffix: str) -> Path:
+    """``cfg.results_dir/<name><suffix>``, creating folders (``name`` may contain ``/``)."""
+    path = Path(cfg.results_dir) / f"{name}{suffix}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def table(df: pd.DataFrame, name: str, caption: str, cfg: Any, source: provenance.Source = None,
+          precision: int = 3, index: bool = True) -> Path:
+    """Save ``df`` to ``cfg.results_dir/<name>.csv`` and glue it under the key ``name``.
+
+    Writes ``<name>.provenance.txt`` beside the CSV (caption + provenance line). In a
+    kernel the table is glued (``{glue:} name`` / ``{glue:figure} name`` in the book)
+    and shown, with the caption and provenance line as its HTML caption so the glued
+    copy carries them too. Returns the CSV path.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"report.table({name!r}): expected a pandas DataFrame, got {type(df).__name__}")
+    prov = provenance.line(cfg, source)
+    path = result_path(cfg, name, ".csv")
+    df.to_csv(path, index=index)
+    path.with_suffix(".provenance.txt").write_text(f"{caption}\n{prov}\n")
+    if in_kernel():
+        cap = (f"<b>{html.escape(name)}</b> — {html.escape(caption)}<br>"
+               f"<small style='color:#666'>{html.escape(prov)}</small>")
+        styler = df.style.set_caption(cap).format(precision=precision)
+        if not index:
+            styler = styler.hide(axis="index")
+        glue(glue_key(name), styler, display=True)
+    else:
+        print(f"{name}: {caption}\n{df.to_string(index=index)}\n{prov}\nsaved {path}")
+    return path
