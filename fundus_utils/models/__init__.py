@@ -1,0 +1,48 @@
+"""Model registry: create any model of the book by name, as timm does.
+
+Each model family lives in one module whose docstring cites its paper. A family
+registers a factory with :func:`register_model`; notebooks call
+``create_model("unet", out_channels=2)``.
+
+>>> from fundus_utils.models import create_model
+>>> net = create_model("unet", in_channels=3, out_channels=1, width=8, depth=3)
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from torch import nn
+
+_REGISTRY: dict[str, Callable[..., nn.Module]] = {}
+
+
+def register_model(name: str | None = None) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
+    """Decorator registering a model class or factory under ``name`` (default: lower-cased ``__name__``)."""
+
+    def deco(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+        key = (name or fn.__name__).lower()
+        if key in _REGISTRY and _REGISTRY[key] is not fn:
+            raise ValueError(f"model {key!r} is already registered by {_REGISTRY[key]!r}")
+        _REGISTRY[key] = fn
+        return fn
+
+    return deco
+
+
+def list_models() -> list[str]:
+    """Names accepted by :func:`create_model`."""
+    return sorted(_REGISTRY)
+
+
+def create_model(name: str, **kwargs: Any) -> nn.Module:
+    """Instantiate the registered model ``name`` with ``kwargs``."""
+    key = name.lower()
+    if key not in _REGISTRY:
+        raise ValueError(f"unknown model {name!r}; registered: {list_models()}")
+    return _REGISTRY[key](**kwargs)
+
+
+from . import unet  # noqa: E402,F401  (registers "unet")
+from .unet import UNet  # noqa: E402
+
+__all__ = ["UNet", "create_model", "list_models", "register_model"]

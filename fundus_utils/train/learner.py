@@ -1,0 +1,145 @@
+"""fastai ``Learner`` construction with the book's defaults, and array inference.
+
+:func:`make_learner` is the one place that turns a :class:`~fundus_utils.config.Config`
+into training settings: device, mixed precision (bf16 where the GPU supports it, else
+fp16 with a gradient scaler; CUDA only), channels_last memory format, optimizer, and
+quiet progress reporting for batch runs (papermill / nbval): ``progress=False`` or the
+environment variable ``FUNDUS_PROGRESS=0`` removes fastai's progress bars and its
+per-epoch print; the history stays in ``learn.recorder.values``. Everything fastai
+offers (``fit_one_cycle``, ``lr_find``, callbacks, ``get_preds``) works unchanged.
+
+Optimizers are PyTorch's own (wrapped by fastai's ``OptimWrapper``), which use
+multi-tensor (``foreach``) kernels; fastai's pure-Python ``Adam`` steps parameters one
+by one, measurably slower on small models (see ``bench/bench_fastai_overhead.py``).
+"""
+from __future__ import annotations
+
+import os
+from functools import partial
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import torch
+from fastai.callback.core import Callback
+from fastai.callback.fp16 import AMPMode, MixedPrecision
+from fastai.callback.progress import ProgressCallback
+from fastai.data.core import DataLoaders
+from fastai.learner import Learner
+from fastai.optimizer import OptimWrapper
+from fastcore.basics import noop
+from torch import nn
+
+from ..config import Config
+
+OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": partial(torch.optim.SGD, momentum=0.9),
+}
+
+
+def opt_func(name: str | Callable, **kwargs: Any) -> Callable:
+    """fastai ``opt_func`` for a PyTorch optimizer name (``adam``, ``adamw``, ``sgd``) or a callable.
+
+    A callable is returned as is (fastai optimizers such as ``fastai.optimizer.Adam``,
+    or an already-partial ``OptimWrapper``).
+    """
+    if callable(name):
+        return name
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)} or pass a callable")
+    return partial(OptimWrapper, opt=partial(OPTIMIZERS[name], **kwargs))
+
+
+def progress_enabled(progress: bool | None = None) -> bool:
+    """Progress bars on unless ``progress=False`` or ``$FUNDUS_PROGRESS`` is ``0``/``false``/``no``."""
+    if progress is not None:
+        return progress
+    return os.environ.get("FUNDUS_PROGRESS", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def amp_mode(device: torch.device) -> AMPMode | None:
+    """bf16 on GPUs that support it (no gradient scaler, no host sync per step), else fp16; none on CPU."""
+    if device.type != "cuda":
+        return None
+    return AMPMode.BF16 if torch.cuda.is_bf16_supported() else AMPMode.FP16
+
+
+def set_progress(learn: Learner, progress: bool) -> Learner:
+    """Switch fastai's progress bars and per-epoch printing on or off for ``learn``."""
+    has = any(isinstance(cb, ProgressCallback) for cb in learn.cbs)
+    if progress and not has:
+        learn.add_cb(ProgressCallback())
+        learn.logger = print
+    elif not progress:
+        if has:
+            learn.remove_cbs(ProgressCallback)
+        learn.logger = noop
+    return learn
+
+
+def make_learner(dls: DataLoaders, model: nn.Module, loss_func: Callable, cfg: Config | None = None,
+                 metrics: Sequence[Callable] | Callable = (), lr: float = 1e-3, opt: str | Callable = "adam",
+                 cbs: Iterable[Callback] = (), progress: bool | None = None, wd: float | None = None,
+                 **learner_kwargs: Any) -> Learner:
+    """A fastai ``Learner`` set up from ``cfg`` (device, ``amp``, ``channels_last``).
+
+    Without ``cfg`` the device is ``dls.device`` and AMP / channels_last are off. The
+    model and the loaders are moved to the device. ``cfg.amp`` has effect on CUDA only
+    (fastai's ``MixedPrecision`` autocasts CUDA). ``wd`` is the weight decay (``None``:
+    the optimizer's default). Extra keyword arguments go to ``Learner``.
+    """
+    device = torch.device(cfg.device if cfg is not None else (dls.device or "cpu"))
+    if dls.device is None or torch.device(dls.device) != device:
+        dls.to(device)
+    model = model.to(device)
+    channels_last = bool(cfg is not None and cfg.channels_last)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+        for dl in dls.loaders:
+            if hasattr(dl, "channels_last"):
+                dl.channels_last = True
+    learn = Learner(dls, model, loss_func=loss_func, opt_func=opt_func(opt), lr=lr, metrics=list(metrics) if
+                    isinstance(metrics, (list, tuple)) else metrics, cbs=list(cbs), wd=wd, **learner_kwargs)
+    mode = amp_mode(device) if cfg is not None and cfg.amp else None
+    if mode is not None:
+        learn.add_cb(MixedPrecision(amp_mode=mode))
+    return set_progress(learn, progress_enabled(progress))
+
+
+@torch.no_grad()
+def predict_batches(model: nn.Module, x: np.ndarray | torch.Tensor, bs: int = 32, device: str | torch.device = "cpu",
+                    activation: Callable[[torch.Tensor], torch.Tensor] | None = torch.sigmoid,
+                    mean: Sequence[float] | None = None, std: Sequence[float] | None = None,
+                    channels_last: bool = False, amp: bool = False) -> np.ndarray:
+    """Model outputs for images ``x`` ``(N, C, H, W)`` as a float32 NumPy array, batch by batch.
+
+    Evaluation mode, no gradients; uint8 images are scaled to [0, 1] then normalised
+    with ``mean``/``std`` as :func:`~fundus_utils.train.loaders.tensor_dls` does;
+    ``activation`` (default sigmoid; ``None`` for raw logits) is applied to the
+    outputs. The model's train/eval mode is restored afterwards.
+    """
+    device = torch.device(device)
+    xt = x if isinstance(x, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(x))
+    m = None if mean is None else torch.tensor(mean, device=device, dtype=torch.float32).view(1, -1, 1, 1)
+    s = None if std is None else torch.tensor(std, device=device, dtype=torch.float32).view(1, -1, 1, 1)
+    was_training = model.training
+    model.eval().to(device)
+    mode = amp_mode(device) if amp else None
+    dtype = torch.bfloat16 if mode == AMPMode.BF16 else torch.float16
+    outs = []
+    try:
+        for i in range(0, len(xt), bs):
+            xb = xt[i:i + bs].to(device, non_blocking=True)
+            xb = xb.float().div_(255) if not xb.is_floating_point() else xb.float()
+            if m is not None:
+                xb = (xb - m) / s
+            if channels_last:
+                xb = xb.contiguous(memory_format=torch.channels_last)
+            with torch.autocast(device.type, dtype=dtype, enabled=mode is not None):
+                out = model(xb)
+            out = out.float()
+            outs.append((activation(out) if activation is not None else out).cpu())
+    finally:
+        model.train(was_training)
+    return torch.cat(outs).numpy() if outs else np.zeros((0,), np.float32)
