@@ -73,12 +73,10 @@ def ensure_ipynb(stem: Path) -> Path:
     """The ``.ipynb`` of a notebook, (re)generated from its jupytext ``.py`` if that is newer."""
     ipynb, py = stem.with_suffix(".ipynb"), stem.with_suffix(".py")
     if py.exists() and (not ipynb.exists() or ipynb.stat().st_mtime < py.stat().st_mtime):
-        import jupytext
-        notebook = jupytext.read(py)
-        if ipynb.exists():  # keep the .ipynb's metadata (kernelspec), take cells from the .py
-            old = jupytext.read(ipynb)
-            notebook.metadata = {**old.metadata, **notebook.metadata}
-        jupytext.write(notebook, ipynb)
+        from jupytext.cli import jupytext as jupytext_cli
+        # The CLI applies jupytext.toml (metadata filters); --update keeps the .ipynb's own metadata.
+        jupytext_cli(["--to", "ipynb", "--quiet", *(["--update"] if ipynb.exists() else []), str(py)])
+        os.utime(ipynb)
         print(f"synced {py} -> {ipynb.name}", flush=True)
     return ipynb
 
