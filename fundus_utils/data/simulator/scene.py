@@ -1,0 +1,147 @@
+"""Scene description: everything a fundus picture shows, independent of its pixel size.
+
+A :class:`Scene` is drawn once from a seed (:func:`sample_scene`) and can then be
+rendered at any size (``render.py``). Geometry is in normalised image coordinates of
+the canonical left-eye frame (x, y in [0, 1], y down, disc left of the fovea); right
+eyes are mirrored at render time.
+
+Anatomy follows textbook proportions: disc diameter (DD) about 1.8 mm, vertically
+oval; fovea about 2.5 DD temporal to the disc centre and slightly below it; vertical
+cup-to-disc ratio (vCDR) around 0.3-0.5 in healthy eyes and larger, with a thinner
+vertical rim, in glaucoma.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .lesions import FAMILIES, Geometry, Spot
+from .styles import STYLES, Style, random_style
+from .vessels import Branch, grow_tree
+
+# Findings that change the whole eye rather than adding spots.
+DIFFUSE = ("tessellation", "media_haze", "tortuous_vessels", "disc_pallor", "disc_oedema", "cupping")
+FINDINGS = tuple(FAMILIES) + DIFFUSE
+BASE_DD = 0.13  # disc diameter as a fraction of image width for a 45-degree camera
+
+
+@dataclass
+class Scene:
+    """One eye as the simulator sees it (see module docstring for the frame)."""
+
+    seed: int
+    eye: str
+    style: Style
+    disc: np.ndarray                 # disc centre
+    dd: float                        # vertical disc diameter
+    disc_aspect: float               # horizontal / vertical disc diameter
+    disc_angle: float                # tilt, degrees
+    vcdr: float                      # vertical cup-to-disc ratio (exact by construction)
+    cup_aspect: float                # horizontal / vertical cup diameter
+    cup_shift: float                 # horizontal cup offset, fraction of the disc radius (temporal > 0)
+    fovea: np.ndarray
+    glaucoma: int
+    fundus_colour: tuple[float, float, float]
+    disc_colour: tuple[float, float, float]
+    macula_depth: float
+    illumination: tuple[float, float]  # linear gradient (x, y) of brightness
+    texture_seed: int
+    findings: tuple[str, ...] = ()
+    severity: dict[str, float] = field(default_factory=dict)
+    lesions: dict[str, list[Spot]] = field(default_factory=dict)
+    branches: list[Branch] = field(default_factory=list)
+
+    @property
+    def fov_centre(self) -> np.ndarray:
+        return np.array([0.5, 0.5])
+
+    @property
+    def geometry(self) -> Geometry:
+        return Geometry(self.disc, self.fovea, self.dd, self.fov_centre, self.style.fov_radius)
+
+    def describe(self) -> dict:
+        """Flat, serialisable summary (for tables and cache keys)."""
+        fov = -1 if self.eye == "R" else 1
+        return {
+            "seed": self.seed, "eye": self.eye, "device": self.style.name, "glaucoma": self.glaucoma,
+            "vcdr": round(self.vcdr, 4), "dd": round(self.dd, 4),
+            "disc_x": self.disc[0] if fov > 0 else 1 - self.disc[0], "disc_y": self.disc[1],
+            "fovea_x": self.fovea[0] if fov > 0 else 1 - self.fovea[0], "fovea_y": self.fovea[1],
+            "findings": "|".join(self.findings),
+        }
+
+
+def sample_vcdr(rng: np.random.Generator, glaucoma: int) -> float:
+    """vCDR given the label: overlapping distributions, as in screening populations."""
+    if glaucoma:
+        return float(np.clip(rng.normal(0.66, 0.09), 0.4, 0.92))
+    return float(np.clip(rng.normal(0.42, 0.09), 0.15, 0.72))
+
+
+def _layout(rng: np.random.Generator, style: Style, dd: float, framing: str) -> tuple[np.ndarray, np.ndarray]:
+    """Disc and fovea centres for a framing ('macula', 'disc' or 'posterior')."""
+    dist = 2.5 * dd * rng.uniform(0.92, 1.08)
+    drop = np.deg2rad(rng.uniform(3, 11))                  # fovea slightly below the disc
+    offset = dist * np.array([np.cos(drop), np.sin(drop)])
+    anchor = np.array([0.5, 0.5]) + rng.normal(0, 0.015, 2)
+    if framing == "macula":
+        fovea = anchor + np.array([0.04, 0.0])
+        disc = fovea - offset
+    elif framing == "disc":
+        disc = anchor
+        fovea = disc + offset
+    else:
+        disc = anchor - offset / 2
+        fovea = disc + offset
+    # Keep the whole disc inside the field of view.
+    r_max = style.fov_radius - 0.75 * dd
+    to_disc = disc - 0.5
+    if np.linalg.norm(to_disc) > r_max:
+        shift = to_disc * (1 - r_max / np.linalg.norm(to_disc))
+        disc, fovea = disc - shift, fovea - shift
+    return disc, fovea
+
+
+def sample_scene(seed: int, style: Style | str | None = None, glaucoma: int | None = None,
+                 findings: tuple[str, ...] = (), eye: str | None = None, framing: str | None = None,
+                 prevalence: float = 0.1, vcdr: float | None = None) -> Scene:
+    """Draw one eye. Unset arguments are drawn from ``seed``; ``style=None`` draws a random device."""
+    unknown = set(findings) - set(FINDINGS)
+    if unknown:
+        raise ValueError(f"unknown findings {sorted(unknown)}; known: {FINDINGS}")
+    rng = np.random.default_rng(seed)
+    if style is None:
+        style = random_style(rng)
+    elif isinstance(style, str):
+        style = STYLES[style]
+    eye = eye or str(rng.choice(["L", "R"]))
+    if glaucoma is None:
+        glaucoma = int(rng.uniform() < prevalence)
+    framing = framing or ("disc" if style.zoom > 1.2 else str(rng.choice(["macula", "macula", "posterior"])))
+    dd = BASE_DD * style.zoom * rng.uniform(0.85, 1.15)
+    disc, fovea = _layout(rng, style, dd, framing)
+    if vcdr is None:
+        vcdr = sample_vcdr(rng, glaucoma)
+    if "cupping" in findings:
+        vcdr = max(vcdr, float(rng.uniform(0.7, 0.9)))
+    # Glaucomatous cups elongate vertically (the rim thins at the poles first: ISNT rule broken).
+    cup_aspect = rng.uniform(0.72, 0.92) if glaucoma else rng.uniform(0.9, 1.12)
+    pigment = rng.uniform(0.75, 1.15)
+    fundus = (0.78 * pigment, 0.36 * pigment ** 1.5, 0.17 * pigment ** 2)
+    disc_colour = (1.0, rng.uniform(0.7, 0.85), rng.uniform(0.45, 0.65))
+    scene = Scene(
+        seed=seed, eye=eye, style=style, disc=disc, dd=dd,
+        disc_aspect=rng.uniform(0.82, 0.98), disc_angle=rng.normal(0, 8),
+        vcdr=vcdr, cup_aspect=cup_aspect, cup_shift=rng.uniform(0.0, 0.2),
+        fovea=fovea, glaucoma=glaucoma, fundus_colour=fundus, disc_colour=disc_colour,
+        macula_depth=rng.uniform(0.2, 0.5), illumination=tuple(rng.normal(0, 0.35, 2)),
+        texture_seed=int(rng.integers(2**31)), findings=tuple(findings),
+    )
+    scene.severity = {f: float(rng.uniform(0.5, 1.0)) for f in findings}
+    scene.severity.setdefault("tessellation", float(rng.uniform(0.0, 0.3)))
+    geometry = scene.geometry
+    scene.lesions = {f: FAMILIES[f].sample(rng, geometry) for f in findings if f in FAMILIES}
+    tortuosity = 1.0 + 1.5 * scene.severity.get("tortuous_vessels", 0.0)
+    scene.branches = grow_tree(rng, disc, fovea, dd, geometry.fov_c, geometry.fov_r, tortuosity=tortuosity)
+    return scene
