@@ -9,7 +9,7 @@ from .errors import DataError, MissingDatasetError
 from .io import read_image, read_mask
 from .registry import names, open_dataset, register
 from .table import SampleTableError, validate
-from . import importers  # noqa: F401  (registers the public datasets)
+from . import importers, twins  # noqa: F401  (register the public datasets and the synthetic twins)
 
 __all__ = ["DataError", "MissingDatasetError", "SampleTableError", "names", "open_dataset", "read_image",
            "read_mask", "register", "validate"]

@@ -1,0 +1,193 @@
+"""Synthetic twins: simulator-made stand-ins for the public datasets.
+
+Each twin renders a set of scenes to PNG files and returns the canonical sample table
+(:mod:`fundus_utils.data.table`), exactly as the importer of the real dataset would,
+so a notebook switches between them by name. Sets are cached on disk under
+``<cache>/twins/<name>-<key>/``, where the key hashes every generation parameter and
+the simulator version; a second call with the same parameters only reads the table.
+
+Twins
+    synthetic-refuge   REFUGE-like: glaucoma (10 % prevalence), OD/OC masks, fovea,
+                       3 devices, patient-level train/val/test and CV folds
+    synthetic-vessels  DRIVE/FIVES-like: vessel and field-of-view masks, mixed devices
+    synthetic-rfmid    RFMiD-like multi-label set following the real class frequencies
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Sequence
+
+import cv2
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .. import config
+from .registry import register
+from .simulator import render, sample_scene
+from .simulator.rfmid import CONDITIONS, findings_for, sample_labels
+
+SIMULATOR_VERSION = 1  # bump when rendering changes, to invalidate cached twins
+MASKS = {"od_mask": "od", "oc_mask": "oc", "vessel_mask": "vessels", "fov_mask": "fov", "lesion_mask": "lesion_union"}
+
+
+def _key(name: str, params: dict) -> str:
+    blob = json.dumps({"name": name, "version": SIMULATOR_VERSION, **params}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def twin_key(name: str, **params) -> str:
+    """The cache key of a twin (used in provenance lines)."""
+    return f"{name}-{_key(name, params)}"
+
+
+def _write_png(path: Path, array: np.ndarray) -> None:
+    if array.dtype == bool:
+        array = array.astype(np.uint8) * 255
+    elif array.ndim == 3:
+        array = array[..., ::-1]  # OpenCV writes BGR
+    cv2.imwrite(str(path), array, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+
+
+def _patients(rng: np.random.Generator, n_images: int, split_fractions: Sequence[float], k_folds: int) -> pd.DataFrame:
+    """Patients with one or two eyes, a patient-level split and CV folds over train+val."""
+    rows, pid = [], 0
+    while len(rows) < n_images:
+        eyes = ["L", "R"] if rng.uniform() < 0.6 else [str(rng.choice(["L", "R"]))]
+        for eye in eyes[: n_images - len(rows)]:
+            rows.append({"patient_id": f"P{pid:05d}", "eye": eye})
+        pid += 1
+    table = pd.DataFrame(rows)
+    patients = table["patient_id"].unique()
+    split = rng.choice(["train", "val", "test"], size=len(patients), p=np.asarray(split_fractions) / sum(split_fractions))
+    fold = rng.integers(0, k_folds, size=len(patients))
+    table["split"] = table["patient_id"].map(dict(zip(patients, split)))
+    table["fold"] = table["patient_id"].map(dict(zip(patients, fold)))
+    table.loc[table["split"] == "test", "fold"] = -1
+    return table
+
+
+def _render_set(name: str, folder: Path, plan: pd.DataFrame, size: int, scene_args: list[dict]) -> pd.DataFrame:
+    """Render every planned row to ``folder`` and add the task columns."""
+    folder.mkdir(parents=True, exist_ok=True)
+    records = []
+    for row, args in tqdm(list(zip(plan.to_dict("records"), scene_args)), desc=f"rendering {name}", leave=False):
+        scene = sample_scene(**args)
+        out = render(scene, size)
+        image_id = f"{name}-{args['seed']:06d}"
+        rec = {**row, "image_id": image_id, "image": f"{image_id}.png", "device": scene.style.name,
+               "glaucoma": scene.glaucoma, "vcdr": scene.vcdr, "mask_encoding": "binary",
+               "fovea_x": out.fovea_xy[0], "fovea_y": out.fovea_xy[1], "od_x": out.od_xy[0], "od_y": out.od_xy[1],
+               "findings": "|".join(scene.findings)}
+        _write_png(folder / rec["image"], out.image)
+        for column, attr in MASKS.items():
+            rec[column] = f"{image_id}_{attr}.png"
+            _write_png(folder / rec[column], getattr(out, attr))
+        if not out.fov[int(np.clip(round(rec["fovea_y"]), 0, size - 1)), int(np.clip(round(rec["fovea_x"]), 0, size - 1))]:
+            rec["fovea_x"] = rec["fovea_y"] = np.nan  # fovea outside the picture
+        records.append(rec)
+    return pd.DataFrame(records)
+
+
+def _cached(name: str, params: dict, build) -> pd.DataFrame:
+    """Load the twin's table from the cache, or build and store it; paths made absolute."""
+    folder = config.cache_dir() / "twins" / twin_key(name, **params)
+    table_path = folder / "samples.csv"
+    if not table_path.is_file():
+        table = build(folder)
+        table.to_csv(folder / "samples.tmp.csv", index=False)
+        (folder / "samples.tmp.csv").replace(table_path)  # atomic: a crash never leaves half a table
+    table = pd.read_csv(table_path, keep_default_na=False, na_values=[""], dtype={"eye": str})
+    for column in ["image", *MASKS]:
+        if column in table:
+            table[column] = [str(folder / p) for p in table[column]]
+    table["eye"] = table["eye"].fillna("")
+    table["dataset"] = name
+    return table
+
+
+COLUMNS = ["image_id", "image", "patient_id", "eye", "dataset", "device", "split", "fold"]
+
+
+@register("synthetic-refuge")
+def refuge_twin(root=None, n: int = 240, size: int = 256, seed: int = 0, prevalence: float = 0.1,
+                devices: Sequence[str] = ("zeiss", "canon", "topcon"), split_fractions=(0.4, 0.3, 0.3),
+                k_folds: int = 5) -> pd.DataFrame:
+    """REFUGE-like twin: glaucoma labels driven by vCDR, OD/OC masks, fovea, three devices.
+
+    Device is drawn per patient; the split (train/val/test) and CV fold are drawn per
+    patient, so both eyes of a patient always fall together.
+    """
+    params = dict(n=n, size=size, seed=seed, prevalence=prevalence, devices=list(devices),
+                  split_fractions=list(split_fractions), k_folds=k_folds)
+
+    def build(folder: Path) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        plan = _patients(rng, n, split_fractions, k_folds)
+        device_of = {p: str(rng.choice(list(devices))) for p in plan["patient_id"].unique()}
+        risk = {p: int(rng.uniform() < prevalence) for p in plan["patient_id"].unique()}
+        args = []
+        for i, row in enumerate(plan.itertuples()):
+            # Glaucoma is usually bilateral but asymmetric: the fellow eye shares the label 80 % of the time.
+            label = risk[row.patient_id] if rng.uniform() < 0.8 else int(rng.uniform() < prevalence)
+            style = device_of[row.patient_id]
+            args.append(dict(seed=seed * 1_000_003 + i, style=None if style == "random" else style,
+                             glaucoma=label, eye=row.eye, framing="macula"))
+        return _render_set("synthetic-refuge", folder, plan, size, args)
+
+    return _cached("synthetic-refuge", params, build)
+
+
+@register("synthetic-vessels")
+def vessel_twin(root=None, n: int = 40, size: int = 512, seed: int = 0,
+                devices: Sequence[str] = ("topcon", "canon", "random"), lesion_rate: float = 0.3,
+                split_fractions=(0.5, 0.0, 0.5), k_folds: int = 5) -> pd.DataFrame:
+    """DRIVE/FIVES-like twin: vessel and FOV masks; some eyes carry DR lesions.
+
+    ``devices`` may include "random" (a freshly drawn style per image: domain randomisation).
+    """
+    params = dict(n=n, size=size, seed=seed, devices=list(devices), lesion_rate=lesion_rate,
+                  split_fractions=list(split_fractions), k_folds=k_folds)
+
+    def build(folder: Path) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        plan = _patients(rng, n, split_fractions, k_folds)
+        args = []
+        for i, row in enumerate(plan.itertuples()):
+            style = str(rng.choice(list(devices)))
+            findings = ("microaneurysms", "haemorrhages", "hard_exudates") if rng.uniform() < lesion_rate else ()
+            args.append(dict(seed=seed * 1_000_003 + i, style=None if style == "random" else style,
+                             eye=row.eye, findings=findings, prevalence=0.0))
+        return _render_set("synthetic-vessels", folder, plan, size, args)
+
+    return _cached("synthetic-vessels", params, build)
+
+
+@register("synthetic-rfmid")
+def rfmid_twin(root=None, n: int = 300, size: int = 256, seed: int = 0,
+               devices: Sequence[str] = ("canon", "zeiss", "topcon"), split_fractions=(0.6, 0.2, 0.2),
+               k_folds: int = 5) -> pd.DataFrame:
+    """RFMiD-like multi-label twin: conditions drawn with the real training frequencies.
+
+    Adds ``label_<CONDITION>`` columns and ``label_Disease_Risk``; each positive
+    condition is drawn through its simulator findings (``simulator.rfmid.FINDINGS_OF``).
+    """
+    params = dict(n=n, size=size, seed=seed, devices=list(devices), split_fractions=list(split_fractions),
+                  k_folds=k_folds)
+
+    def build(folder: Path) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        plan = _patients(rng, n, split_fractions, k_folds)
+        labels = sample_labels(rng, len(plan))
+        args = [dict(seed=seed * 1_000_003 + i, style=str(rng.choice(list(devices))), eye=row.eye,
+                     findings=findings_for(labels.iloc[i]), prevalence=0.0)
+                for i, row in enumerate(plan.itertuples())]
+        table = _render_set("synthetic-rfmid", folder, plan, size, args)
+        return pd.concat([table, labels.add_prefix("label_")], axis=1)
+
+    return _cached("synthetic-rfmid", params, build)
+
+
+__all__ = ["CONDITIONS", "refuge_twin", "rfmid_twin", "twin_key", "vessel_twin"]
