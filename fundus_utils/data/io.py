@@ -10,6 +10,10 @@ Mask encodings (the ``mask_encoding`` column of the sample table)
     ``refuge``   one grey file for disc and cup: 0 = cup, 128 = rim, 255 = background.
                  ``od = mask <= 128``, ``oc = mask == 0``; other values raise.
     ``softmap``  fraction of experts x 255 (Drishti-GS1 soft maps); majority ``>= 128``.
+    ``indexed``  class indices 0 = background, 1 = disc rim, 2 = cup (ORIGA);
+                 ``od = mask >= 1``, ``oc = mask == 2``; other values raise.
+    ``inverted`` dark foreground on white (PALM/ADAM disc masks: 0 = disc, 255 =
+                 background); foreground ``< 128``.
 """
 from __future__ import annotations
 
@@ -22,9 +26,10 @@ from PIL import Image
 from .errors import DataError
 
 PathLike = Union[str, Path]
-ENCODINGS = ("binary", "refuge", "softmap")
+ENCODINGS = ("binary", "refuge", "softmap", "indexed", "inverted")
 KINDS = ("od", "oc", "vessel", "fov", "lesion", "mask")
 REFUGE_VALUES = (0, 128, 255)
+INDEXED_VALUES = (0, 1, 2)
 _COLOUR_MODES = {"RGB", "RGBA", "P", "CMYK", "YCbCr", "RGBX"}
 _MASK_MODES = {"1", "L", "P", "LA", "RGB", "RGBA"}
 
@@ -94,15 +99,17 @@ def read_mask(path: PathLike, encoding: str = "binary", kind: str = "mask",
     if expected is not None and values.shape != expected:
         raise DataError(f"{path}: mask is {values.shape[1]}x{values.shape[0]} (WxH) but its image is "
                         f"{expected[1]}x{expected[0]}")
-    if encoding == "refuge":
-        present = np.unique(values)
-        unexpected = sorted(set(present.tolist()) - set(REFUGE_VALUES))
+    if encoding in ("refuge", "indexed"):
+        allowed = REFUGE_VALUES if encoding == "refuge" else INDEXED_VALUES
+        unexpected = sorted(set(np.unique(values).tolist()) - set(allowed))
         if unexpected:
-            raise DataError(f"{path}: REFUGE mask has values {unexpected[:10]}"
-                            f"{' ...' if len(unexpected) > 10 else ''} outside {{0, 128, 255}}")
-        if kind == "od":
-            return values <= 128
-        if kind == "oc":
-            return values == 0
-        raise ValueError(f"{path}: a REFUGE mask holds 'od' and 'oc', not {kind!r}")
+            raise DataError(f"{path}: {encoding} mask has values {unexpected[:10]}"
+                            f"{' ...' if len(unexpected) > 10 else ''} outside {set(allowed)}")
+        if kind not in ("od", "oc"):
+            raise ValueError(f"{path}: a {encoding} mask holds 'od' and 'oc', not {kind!r}")
+        if encoding == "refuge":
+            return values <= 128 if kind == "od" else values == 0
+        return values >= 1 if kind == "od" else values == 2
+    if encoding == "inverted":
+        return values < 128
     return values >= 128

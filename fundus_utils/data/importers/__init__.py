@@ -1,2 +1,2 @@
 """Importers: one module per public dataset, each registering its loader by name."""
-from . import chase, drishti, drive, refuge  # noqa: F401  (registration side effects)
+from . import acrima, chase, drishti, drive, fives, ichallenge, jsiec, origa, refuge, rfmid, rimone  # noqa: F401

@@ -46,8 +46,9 @@ def build_table(rows: Iterable[dict[str, Any]], dataset: str) -> pd.DataFrame:
         if col in df:
             df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
     df["fold"] = df["fold"].astype(int)
-    for col in labels:
-        df[col] = df[col].astype(int)
+    for col in labels:  # 0/1; float with NaN where a split's labels are not published
+        df[col] = pd.to_numeric(df[col], errors="coerce")
+        df[col] = df[col].astype(float) if df[col].isna().any() else df[col].astype(int)
     return df.sort_values(["split", "image_id"], key=lambda s: s.map(_split_order) if s.name == "split" else s,
                           kind="stable").reset_index(drop=True)
 
