@@ -1,0 +1,71 @@
+"""Every notebook source follows the book's conventions.
+
+For each ``notebooks/<chapter>/NN_<name>.py`` (jupytext percent, the reviewed source):
+the paired ``.ipynb`` exists and says the same thing, it carries no outputs, it opens
+with a Markdown title (the book's page title), it has a ``parameters`` cell with
+``profile = "smoke"``, and ``_toc.yml`` lists its executed copy.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted((ROOT / "notebooks").glob("*/[0-9][0-9]_*.py"))
+IDS = [str(p.relative_to(ROOT / "notebooks")) for p in SOURCES]
+FIX = "run `make sync` (jupytext --sync) and commit both files"
+
+pytestmark = pytest.mark.skipif(not SOURCES, reason="no notebooks/<chapter>/NN_*.py yet")
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=IDS)
+def test_paired_ipynb_matches_py(py: Path) -> None:
+    ipynb = py.with_suffix(".ipynb")
+    assert ipynb.exists(), f"{ipynb} is missing: {FIX}"
+    text = jupytext.writes(jupytext.read(ipynb), fmt="py:percent")
+    assert text.strip() == py.read_text().strip(), f"{py} and {ipynb.name} disagree: {FIX}"
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=IDS)
+def test_ipynb_has_no_outputs(py: Path) -> None:
+    nb = nbformat.read(py.with_suffix(".ipynb"), as_version=4)
+    dirty = [i for i, c in enumerate(nb.cells)
+             if c.cell_type == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+    assert not dirty, f"{py.with_suffix('.ipynb')}: cells {dirty} carry outputs/execution counts; clear them"
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=IDS)
+def test_title_and_parameters_cell(py: Path) -> None:
+    nb = jupytext.read(py)
+    first = nb.cells[0] if nb.cells else None
+    assert first is not None and first.cell_type == "markdown" and first.source.lstrip().startswith("# "), \
+        f"{py}: the first cell must be Markdown starting with a '# Title' (the book's page title)"
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1, f"{py}: needs exactly one cell tagged 'parameters' (found {len(params)})"
+    assert re.search(r'^profile\s*=\s*"smoke"\s*$', params[0].source, re.M), \
+        f'{py}: the parameters cell must set profile = "smoke"'
+
+
+def _toc_files() -> set[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+
+    def walk(node: object) -> list[str]:
+        if isinstance(node, dict):
+            return ([node["file"]] if "file" in node else []) + [f for v in node.values() for f in walk(v)]
+        if isinstance(node, list):
+            return [f for item in node for f in walk(item)]
+        return []
+    return set(walk(toc))
+
+
+def test_toc_lists_every_notebook_and_nothing_else() -> None:
+    listed = {f for f in _toc_files() if f.startswith("executed/")}
+    sources = {f"executed/{p.parent.name}/{p.stem}" for p in SOURCES}
+    assert not sources - listed, f"_toc.yml lacks {sorted(sources - listed)}: add them"
+    assert not listed - sources, f"_toc.yml lists {sorted(listed - sources)} with no notebooks/<chapter>/<name>.py"
+    assert not {f for f in _toc_files() if f.startswith("notebooks/")}, "_toc.yml must point at executed/, not notebooks/"
