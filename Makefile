@@ -5,6 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
+TESTS  ?= tests notebooks
 
 .PHONY: venv book test lab sync clean distclean help
 
@@ -33,7 +34,7 @@ book: $(STAMP)
 
 # pytest exit status 5 means "no tests collected": never expected here, so it fails loudly.
 test: $(STAMP)
-	@set +e; $(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env; rc=$$?; \
+	@set +e; $(BIN)/python -m pytest $(TESTS) --nbval-lax --nbval-current-env; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5) - tests/ must never be empty; failing."; exit 1; fi; \
 	exit $$rc
 
