@@ -1,0 +1,100 @@
+"""report: provenance line, tables, figures, paper values (plain Python and in a kernel)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib
+import nbformat
+import pandas as pd
+import pytest
+from PIL import Image
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from fundus_utils import report, run  # noqa: E402
+from fundus_utils.report import paper_values, provenance  # noqa: E402
+
+
+@pytest.fixture
+def cfg(tmp_path: Path) -> SimpleNamespace:
+    return SimpleNamespace(results_dir=tmp_path / "results", profile="smoke", device="cpu", paper="demo")
+
+
+def test_provenance_line(cfg: SimpleNamespace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "refuge.yml").write_text("name: REFUGE\n")
+    monkeypatch.setattr(provenance, "MANIFEST_DIR", tmp_path / "manifests")
+    line = report.start(cfg, source="REFUGE")
+    assert line.startswith("git ") and "profile smoke" in line and "device cpu" in line and "wall 0." in line
+    assert "data REFUGE@" in line and len(line.split("REFUGE@")[1].split()[0]) == 10
+    twin = provenance.describe_source({"name": "refuge_twin", "n": 400, "size": 128})
+    assert twin.startswith("refuge_twin@") and twin == provenance.describe_source({"size": 128, "n": 400, "name": "refuge_twin"})
+    assert provenance.describe_source("my twin key 1234") == "my twin key 1234"
+
+
+def test_table_and_figure_files(cfg: SimpleNamespace) -> None:
+    report.start(cfg, source="twin")
+    df = pd.DataFrame({"method": ["a", "b"], "auc": [0.9, 0.8]})
+    csv = report.table(df, "sub/table1", "AUC per method", cfg, index=False)
+    assert csv == cfg.results_dir / "sub" / "table1.csv"
+    assert pd.read_csv(csv).equals(df)
+    caption, prov = csv.with_suffix(".provenance.txt").read_text().splitlines()
+    assert caption == "AUC per method" and "data twin" in prov
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    png = report.figure(fig, "fig1", "A line", cfg)
+    assert "profile smoke" in Image.open(png).text["Description"]
+    assert png.with_suffix(".provenance.txt").exists()
+    with pytest.raises(TypeError, match="expected a pandas DataFrame"):
+        report.table([1, 2], "bad", "x", cfg)
+
+
+def test_glued_in_a_kernel(tmp_path: Path) -> None:
+    nb = tmp_path / "notebooks" / "demo" / "01_glue.py"
+    nb.parent.mkdir(parents=True)
+    nb.write_text(f'''# %% tags=["parameters"]
+profile = "smoke"
+
+# %%
+from types import SimpleNamespace
+import pandas as pd, matplotlib.pyplot as plt
+from fundus_utils import report
+cfg = SimpleNamespace(results_dir={str(tmp_path / "res")!r}, profile=profile, device="cpu")
+report.start(cfg, source="twin")
+report.table(pd.DataFrame({{"x": [1.0]}}), "t1", "a table", cfg)
+fig, ax = plt.subplots(); ax.plot([0, 1])
+report.figure(fig, "f1", "a figure", cfg)
+''')
+    (result,) = run.run("smoke", out=tmp_path / "executed", root=tmp_path / "notebooks")
+    assert result.status == "ok", result.error
+    executed = nbformat.read(tmp_path / "executed" / "demo" / "01_glue.ipynb", as_version=4)
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    glued = {o.metadata["scrapbook"]["name"]: o for o in outputs if "scrapbook" in o.get("metadata", {})}
+    assert set(glued) == {"t1", "f1"}
+    assert "a table" in glued["t1"].data["text/html"] and "profile smoke" in glued["t1"].data["text/html"]
+    assert "image/png" in glued["f1"].data
+
+
+def test_paper_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(paper_values, "VALUES_DIR", tmp_path)
+    paper_values.load.cache_clear()
+    (tmp_path / "demo.json").write_text(json.dumps({"citation": "X et al.", "values": {
+        "table2": {"columns": ["method", "auc"], "rows": [["MTL", 0.9], ["STL", None]], "where": "Table 2"},
+        "best": {"value": 0.93}}}))
+    (tmp_path / "broken.json").write_text("{")
+    assert paper_values.get("demo", "best") == 0.93
+    theirs = paper_values.frame("demo", "table2", index="method")
+    ours = pd.DataFrame({"auc": [0.85, 0.8], "dice": [0.9, 0.8]}, index=["MTL", "STL"])
+    both = paper_values.side_by_side(ours, theirs)
+    assert list(both.columns) == [("auc", "paper"), ("auc", "ours"), ("dice", "paper"), ("dice", "ours")]
+    assert both.loc["MTL", ("auc", "paper")] == 0.9 and both.loc["MTL", ("auc", "ours")] == 0.85
+    with pytest.raises(FileNotFoundError, match="no reported values for paper 'nope'"):
+        paper_values.load("nope")
+    with pytest.raises(ValueError, match="broken.json: invalid JSON"):
+        paper_values.load("broken")
+    with pytest.raises(KeyError, match="no entry 'zzz'"):
+        paper_values.get("demo", "zzz")
+    paper_values.load.cache_clear()
