@@ -50,3 +50,23 @@ def refuge_official(root: Path, n_g: int = 2, n_n: int = 3, n_val: int = 2) -> P
                   "Glaucoma Label": [1] + [0] * (n_val - 1)}).to_excel(
         root / "REFUGE-Validation400-GT/Fovea_locations.xlsx", index=False)
     return root
+
+
+def refuge_variant(root: Path, n_val: int = 3, n_test: int = 4, size: int = 32) -> Path:
+    """The documented 512 px REFUGE variant layout, at ``size`` px, with Test400/labels.csv."""
+    for split, prefix, n in (("Validation400", "V", n_val), ("Test400", "T", n_test)):
+        for i in range(1, n + 1):
+            img(root / split / "images" / f"{prefix}{i:04d}.jpg", (size, size), seed=i)
+            mask(root / split / "masks" / f"{prefix}{i:04d}.png", refuge_values(size, size))
+    pd.DataFrame({"image_id": [f"T{i:04d}" for i in range(1, n_test + 1)],
+                  "glaucoma": [1] + [0] * (n_test - 1)}).to_csv(root / "Test400" / "labels.csv", index=False)
+    return root
+
+
+def chase_tree(root: Path, children: int = 3) -> Path:
+    """A flat CHASE_DB1 folder."""
+    for c in range(1, children + 1):
+        for eye in "LR":
+            img(root / f"Image_{c:02d}{eye}.jpg")
+            mask(root / f"Image_{c:02d}{eye}_1stHO.png", np.eye(24, 32) * 255, mode="1")
+    return root

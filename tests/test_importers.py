@@ -121,3 +121,29 @@ def test_all_tables_have_only_canonical_columns():
         extra = [c for c in t.columns if c not in REQUIRED + OPTIONAL and not c.startswith("label_")]
         assert not extra, (name, extra)
         assert isinstance(t, pd.DataFrame)
+
+
+@_need("RFMiD")
+def test_rfmid_labels_grouping_and_committed_folds():
+    from fundus_utils.data import folds
+    from fundus_utils.data.importers.rfmid import GROUP_28, group_28
+    t = open_dataset("RFMiD", labels_only=True)
+    assert len(t) == 1920 and int(t["label_Disease_Risk"].sum()) == 1519 and int(t["label_DR"].sum()) == 376
+    g = group_28(t)
+    assert int(g["label_OTHER"].sum()) == 34  # "Others" of the RFMiD-ensemble paper's Table 1
+    assert len(GROUP_28) == 28
+    assert folds.build("RFMiD", ROOT / "RFMiD/RFMiD_Training_Labels.csv").astype(str).equals(
+        folds.load("RFMiD").astype(str)), "committed RFMiD folds are stale"
+    with_folds = folds.apply(t)
+    labels = [c for c in t if c.startswith("label_")]
+    per_fold = with_folds.groupby("fold")[labels].sum()
+    assert (per_fold.loc[:, t[labels].sum() >= 10] > 0).all().all()  # every label with >= 10 positives in every fold
+    assert per_fold["label_DR"].max() - per_fold["label_DR"].min() <= 12  # 376 / 5 = 75 +- 6
+
+
+@_need("REFUGE")
+def test_refuge_committed_folds_apply_to_validation_images():
+    from fundus_utils.data import folds
+    t = folds.apply(open_dataset("REFUGE"))
+    assert (t.loc[t.split == "val", "fold"] >= 0).all() and (t.loc[t.split == "test", "fold"] == -1).all()
+    assert t.loc[t.split == "val"].groupby("fold").size().tolist() == [80] * 5
