@@ -9,7 +9,9 @@ from .errors import DataError, MissingDatasetError
 from .io import read_image, read_mask
 from .registry import names, open_dataset, register
 from .table import SampleTableError, validate
+from .cache import load_resized
+from .splits import LeakageError, check_leakage, patient_folds
 from . import importers, twins  # noqa: F401  (register the public datasets and the synthetic twins)
 
-__all__ = ["DataError", "MissingDatasetError", "SampleTableError", "names", "open_dataset", "read_image",
-           "read_mask", "register", "validate"]
+__all__ = ["DataError", "LeakageError", "MissingDatasetError", "SampleTableError", "check_leakage", "load_resized",
+           "names", "open_dataset", "patient_folds", "read_image", "read_mask", "register", "validate"]
