@@ -18,6 +18,7 @@ import argparse
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -28,6 +29,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 KERNEL = "python3"
+_LIVE: set[subprocess.Popen] = set()   # running workers, ended on Ctrl-C
 
 
 @dataclass
@@ -104,11 +106,18 @@ def run_one(nb: Path, paper: str, out: Path, profile: str, env: dict[str, str], 
            "--profile", profile]
     t0 = time.perf_counter()
     with open(log, "w") as fh:
+        # own process group, so a timeout also ends the kernel the worker started
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=nb.parent,
+                                start_new_session=True)
+        _LIVE.add(proc)
         try:
-            proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=nb.parent, timeout=timeout)
-            returncode: int | str = proc.returncode
+            returncode: int | str = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
             returncode = f"killed after the {timeout:.0f} s timeout"
+        finally:
+            _LIVE.discard(proc)
     if status_file.exists():
         data = json.loads(status_file.read_text())
         result.status, result.wall_s, result.peak_rss_mib, result.error = (
@@ -208,8 +217,16 @@ def run(profile: str, only: list[str] | None = None, data: str | None = None, jo
 
     print(f"running {total} notebook(s) of {', '.join(plan) or 'no paper'} with profile {profile!r} "
           f"-> {out}", flush=True)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         list(pool.map(run_paper, plan))
+    except KeyboardInterrupt:  # workers run in their own sessions: end them and their kernels
+        stop.set()
+        for proc in list(_LIVE):
+            os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    finally:
+        pool.shutdown(wait=True)
     flat = [r for paper in plan for r in results[paper]]
     for r in flat:
         if r.status == "pending":
@@ -238,7 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=None, help="seconds per notebook (default none)")
     a = p.parse_args(argv)
     only = [x for item in a.only for x in item.split(",") if x] if a.only else None
-    results = run(a.profile, only, a.data, a.jobs, a.out, a.notebooks, a.timeout)
+    try:
+        results = run(a.profile, only, a.data, a.jobs, a.out, a.notebooks, a.timeout)
+    except KeyboardInterrupt:
+        print("interrupted: running notebooks and their kernels were stopped", file=sys.stderr)
+        return 130
     failed = [r for r in results if r.status == "failed"]
     for r in failed:
         print("\n" + failure_report(r), file=sys.stderr)

@@ -96,3 +96,9 @@ def test_py_newer_than_ipynb_is_resynced(book: Path) -> None:
     nb = nbformat.read(run.ensure_ipynb(stem), as_version=4)
     assert "print('changed')" in nb.cells[-1].source
     assert nb.cells[0].metadata["tags"] == ["parameters"]
+
+
+def test_timeout_is_a_failure(book: Path) -> None:
+    write_py(book / "notebooks" / "b" / "01_plain.py", "import time\ntime.sleep(60)")
+    (result,) = run.run("smoke", only=["b"], out=book / "executed", root=book / "notebooks", timeout=8)
+    assert result.status == "failed" and "timeout" in result.error["evalue"]
