@@ -156,3 +156,28 @@ def test_progress_env(monkeypatch) -> None:
     monkeypatch.setenv("FUNDUS_PROGRESS", "0")
     learn = make_learner(tensor_dls(x, y, x, y, bs=4), UNet(width=4, depth=1), DiceBCELoss())
     assert not any(type(cb).__name__ == "ProgressCallback" for cb in learn.cbs)
+
+
+def test_loader_workers_path() -> None:
+    """The GPU-profile path (persistent worker processes) yields every sample once per epoch."""
+    n = 20
+    x = np.zeros((n, 1, 4, 4), np.uint8)
+    y = np.arange(n)
+    dls = tensor_dls(x, y, x, y, bs=6, num_workers=2)
+    assert dls.train.fake_l.num_workers == 2 and dls.train.fake_l.persistent_workers
+    for _ in range(2):
+        assert sorted(torch.cat([b[1] for b in dls.train]).tolist()) == list(range(n))
+    with pytest.raises(ValueError, match="worker"):
+        tensor_dls(x, y, x, y, bs=6, num_workers=2, on_device=True)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_path() -> None:
+    x, y = disc_data(32, 32)
+    dls = tensor_dls(x, y, x, y, bs=8, device="cuda")
+    assert dls.train.dataset.tensors[0].is_cuda and dls.train.fake_l.num_workers == 0
+    cfg = dataclasses.replace(config.load("synthetic", "smoke", device="cuda"), amp=True, channels_last=True)
+    learn = make_learner(dls, UNet(width=8, depth=2), DiceBCELoss(), cfg=cfg, metrics=[DiceMetric()], progress=False)
+    assert any(type(cb).__name__ == "MixedPrecision" for cb in learn.cbs)
+    learn.fit(1)
+    assert predict_batches(learn.model, x, bs=8, device="cuda", amp=True, channels_last=True).shape == y.shape

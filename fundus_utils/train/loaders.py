@@ -7,9 +7,13 @@ Python, collates items one by one, and starts ``defaults.cpus`` worker processes
 epochs, see ``bench/bench_fastai_overhead.py``). :class:`TensorDataLoader` instead
 gathers a whole batch by index in one tensor operation, moves it to the device as
 uint8 (4x fewer bytes than float), converts and normalises it there, and applies an
-optional batch-level augmentation callable. Workers default to
-:func:`fundus_utils.config.default_num_workers` (none on CPU; persistent, pinned
-workers on CUDA).
+optional batch-level augmentation callable.
+
+Defaults, CPU: no worker processes (the gather costs microseconds; workers only steal
+the compute cores). CUDA: when the arrays fit comfortably in free GPU memory they are
+moved there once and batches are gathered on the GPU (no workers, no host copies);
+otherwise :func:`fundus_utils.config.default_num_workers` persistent workers gather
+batches into pinned memory while the GPU computes.
 """
 from __future__ import annotations
 
@@ -74,7 +78,10 @@ class TensorDataLoader(DataLoader):
 
     def create_batch(self, b: Sequence[int]) -> Batch:  # type: ignore[override]
         idx = torch.as_tensor(list(b), dtype=torch.long)
-        return tuple(t[idx] for t in self.dataset.tensors)
+        tensors = self.dataset.tensors
+        if tensors[0].is_cuda:  # data kept on the GPU: gather there
+            idx = idx.to(tensors[0].device, non_blocking=True)
+        return tuple(t[idx] for t in tensors)
 
     def after_batch(self, b: Batch) -> Batch:  # type: ignore[override]
         x, *ys = b
@@ -116,31 +123,49 @@ def random_flips(x: torch.Tensor, y: torch.Tensor, vertical: bool = True) -> tup
     return x, y
 
 
+def fits_on_gpu(datasets: Sequence[TensorDataset], device: torch.device, fraction: float = 0.25) -> bool:
+    """Whether the datasets' tensors take less than ``fraction`` of the GPU's free memory."""
+    if device.type != "cuda" or not torch.cuda.is_available():
+        return False
+    free, _ = torch.cuda.mem_get_info(device)
+    need = sum(t.numel() * t.element_size() for ds in datasets for t in ds.tensors)
+    return need < fraction * free
+
+
 def tensor_dls(x_train: np.ndarray | torch.Tensor, y_train: np.ndarray | torch.Tensor,
                x_valid: np.ndarray | torch.Tensor, y_valid: np.ndarray | torch.Tensor,
                bs: int = 16, device: str | torch.device = "cpu", augment: Augment | None = None,
                num_workers: int | None = None, *, mean: Sequence[float] | None = None,
                std: Sequence[float] | None = None, channels_last: bool = False,
-               valid_bs: int | None = None, drop_last: bool = False) -> DataLoaders:
+               valid_bs: int | None = None, drop_last: bool = False, on_device: bool | None = None) -> DataLoaders:
     """fastai ``DataLoaders`` over in-memory arrays (images ``(N, C, H, W)``, uint8 or float).
 
     The training loader shuffles every epoch and sees every sample once (set
     ``drop_last`` to skip a ragged last batch, e.g. for BatchNorm with batch size 1).
     Masks/labels pass through unchanged except uint8 masks, which become float.
-    ``num_workers`` defaults to :func:`~fundus_utils.config.default_num_workers`; with
-    workers the loader keeps them alive across epochs, and pins memory on CUDA.
+    ``on_device`` (default: on CUDA when the data fit, see :func:`fits_on_gpu`) keeps
+    the arrays on the GPU and gathers there. Otherwise ``num_workers`` defaults to
+    :func:`~fundus_utils.config.default_num_workers` (0 on CPU); with workers the
+    loader keeps them alive across epochs, and pins memory on CUDA.
     """
     device = torch.device(device)
-    if num_workers is None:
-        num_workers = default_num_workers(device.type)
-    on_cuda = device.type == "cuda"
-    common = dict(device=device, num_workers=num_workers, pin_memory=on_cuda and num_workers > 0,
-                  persistent_workers=num_workers > 0, mean=mean, std=std, channels_last=channels_last)
     train_ds = TensorDataset(as_tensor(x_train, "x_train"), as_tensor(y_train, "y_train"))
     valid_ds = TensorDataset(as_tensor(x_valid, "x_valid"), as_tensor(y_valid, "y_valid"))
     for name, ds in (("train", train_ds), ("valid", valid_ds)):
         if ds.tensors[0].ndim != 4:
             raise ValueError(f"x_{name}: expected images (N, C, H, W), got shape {tuple(ds.tensors[0].shape)}")
+    on_cuda = device.type == "cuda"
+    if on_device is None:
+        on_device = on_cuda and num_workers in (None, 0) and fits_on_gpu([train_ds, valid_ds], device)
+    if on_device:
+        if num_workers:
+            raise ValueError("on_device=True gathers batches on the GPU and cannot use worker processes")
+        num_workers = 0
+        train_ds, valid_ds = (TensorDataset(*(t.to(device) for t in ds.tensors)) for ds in (train_ds, valid_ds))
+    elif num_workers is None:
+        num_workers = default_num_workers(device.type)
+    common = dict(device=device, num_workers=num_workers, pin_memory=on_cuda and num_workers > 0,
+                  persistent_workers=num_workers > 0, mean=mean, std=std, channels_last=channels_last)
     train = TensorDataLoader(train_ds, bs=bs, shuffle=True, drop_last=drop_last, augment=augment, **common)
     valid = TensorDataLoader(valid_ds, bs=valid_bs or bs, shuffle=False, **common)
     return DataLoaders(train, valid, device=device)
