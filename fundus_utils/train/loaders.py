@@ -143,14 +143,19 @@ def tensor_dls(x_train: np.ndarray | torch.Tensor, y_train: np.ndarray | torch.T
     The training loader shuffles every epoch and sees every sample once (set
     ``drop_last`` to skip a ragged last batch, e.g. for BatchNorm with batch size 1).
     Masks/labels pass through unchanged except uint8 masks, which become float.
+    ``y_train``/``y_valid`` may be tuples of arrays (several targets per sample).
     ``on_device`` (default: on CUDA when the data fit, see :func:`fits_on_gpu`) keeps
     the arrays on the GPU and gathers there. Otherwise ``num_workers`` defaults to
     :func:`~fundus_utils.config.default_num_workers` (0 on CPU); with workers the
     loader keeps them alive across epochs, and pins memory on CUDA.
     """
     device = torch.device(device)
-    train_ds = TensorDataset(as_tensor(x_train, "x_train"), as_tensor(y_train, "y_train"))
-    valid_ds = TensorDataset(as_tensor(x_valid, "x_valid"), as_tensor(y_valid, "y_valid"))
+    # Several targets (multi-task): pass a tuple of arrays; batches are then (x, y0, y1, ...)
+    # and ``augment`` transforms y0 together with x.
+    ys_train = y_train if isinstance(y_train, (tuple, list)) else (y_train,)
+    ys_valid = y_valid if isinstance(y_valid, (tuple, list)) else (y_valid,)
+    train_ds = TensorDataset(as_tensor(x_train, "x_train"), *(as_tensor(y, "y_train") for y in ys_train))
+    valid_ds = TensorDataset(as_tensor(x_valid, "x_valid"), *(as_tensor(y, "y_valid") for y in ys_valid))
     for name, ds in (("train", train_ds), ("valid", valid_ds)):
         if ds.tensors[0].ndim != 4:
             raise ValueError(f"x_{name}: expected images (N, C, H, W), got shape {tuple(ds.tensors[0].shape)}")
