@@ -15,13 +15,19 @@ one over the validation set. Variants, run interleaved, median of ``--reps`` eac
                       worker processes), ``Learner`` with fastai's ``Adam`` and default
                       callbacks incl. the progress bar (printed to a buffer).
 
-Run: ``.venv/bin/python bench/bench_fastai_overhead.py [--reps 5] [--n 256]``.
+Medians and minima are printed: on a shared machine other processes slow random
+epochs (with 2 OpenMP threads on 2 cores one busy core can double an epoch), and the
+minimum is the least disturbed estimate; CPU seconds (this process and its finished
+worker processes) are less sensitive to other load. Run:
+``.venv/bin/python bench/bench_fastai_overhead.py [--reps 5] [--n 64] [--size 128]``.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
 import io
+import os
+import resource
 import statistics
 import sys
 import time
@@ -33,6 +39,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 from fundus_utils.models import UNet  # noqa: E402
 from fundus_utils.train import DiceBCELoss, make_learner, tensor_dls  # noqa: E402
 from fundus_utils.train.loaders import TensorDataset  # noqa: E402
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process (all threads) plus its finished children (fastai's per-epoch workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def make_data(n: int, n_valid: int, size: int) -> tuple[torch.Tensor, ...]:
@@ -75,7 +87,7 @@ def fastai_defaults_learner(data, bs: int, model: torch.nn.Module):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--n", type=int, default=96, help="training images (a quarter more for validation)")
+    ap.add_argument("--n", type=int, default=64, help="training images (a quarter more for validation)")
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--bs", type=int, default=16)
     ap.add_argument("--only", nargs="*", default=None, help="subset of variants")
@@ -110,23 +122,33 @@ def main() -> None:
           f" uint8, bs {args.bs}, U-Net w16 d4; fastai-defaults workers: {fa_dl.fake_l.num_workers},"
           f" library workers: {lib_dls.train.fake_l.num_workers}")
     times: dict[str, list[float]] = {k: [] for k in runs}
+    cpu: dict[str, list[float]] = {k: [] for k in runs}
     sink = io.StringIO()
-    for rep in range(args.reps + 1):  # rep 0 is warm-up
-        for name, fn in runs.items():
+    print(f"load average before: {os.getloadavg()[0]:.2f} (other processes on the machine add noise)")
+    names = list(runs)
+    for rep in range(args.reps + 1):  # rep 0 is warm-up; the order rotates so no variant always follows another
+        for name in names[rep % len(names):] + names[:rep % len(names)]:
+            fn = runs[name]
             with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), cpu_seconds()
                 fn()
-                dt = time.perf_counter() - t0
+                dt, dc = time.perf_counter() - t0, cpu_seconds() - c0
             if rep:
                 times[name].append(dt)
+                cpu[name].append(dc)
         if rep:
             print(f"rep {rep}: " + "  ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()), flush=True)
-    base = statistics.median(times["bare"]) if "bare" in times else None
-    print(f"\n{'variant':<16} {'median s/epoch':>14} {'vs bare':>8}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    base = {"median": statistics.median(times["bare"]), "min": min(times["bare"])} if "bare" in times else None
+    base_cpu = statistics.median(cpu["bare"]) if "bare" in cpu else None
+    print(f"\n{'variant':<16} {'median s/epoch':>14} {'vs bare':>8} {'min s/epoch':>12} {'vs bare':>8}"
+          f" {'median CPU s':>12} {'vs bare':>8}")
     for name, ts in times.items():
-        med = statistics.median(ts)
-        ratio = f"{med / base:.3f}" if base else "-"
-        print(f"{name:<16} {med:>14.3f} {ratio:>8}")
+        med, low, c = statistics.median(ts), min(ts), statistics.median(cpu[name])
+        r_med = f"{med / base['median']:.3f}" if base else "-"
+        r_min = f"{low / base['min']:.3f}" if base else "-"
+        r_cpu = f"{c / base_cpu:.3f}" if base_cpu else "-"
+        print(f"{name:<16} {med:>14.3f} {r_med:>8} {low:>12.3f} {r_min:>8} {c:>12.2f} {r_cpu:>8}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ channels; :func:`dice_per_sample` is the mean of per-image Dice scores, usable a
 """
 from __future__ import annotations
 
+import math
+
 import torch
 from fastai.learner import Metric
 
@@ -14,7 +16,7 @@ from fastai.learner import Metric
 def _binarise(logits: torch.Tensor, target: torch.Tensor, threshold: float) -> tuple[torch.Tensor, torch.Tensor]:
     if target.ndim == logits.ndim - 1:
         target = target.unsqueeze(1)
-    pred = (logits.float() > torch.logit(torch.tensor(threshold))).float()  # sigmoid(x) > t  <=>  x > logit(t)
+    pred = (logits.float() > math.log(threshold / (1 - threshold))).float()  # sigmoid(x) > t  <=>  x > logit(t)
     return pred, (target.float() > 0.5).float()
 
 
