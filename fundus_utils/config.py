@@ -71,9 +71,10 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
                      s2r_real_limit=None, batch_size=32),
     },
     "datasets": {
-        "smoke": dict(image_size=256),
-        "real": dict(image_size=512),
-        "full": dict(image_size=512),
+        # thumb_height: gallery thumbnails (px high); n_samples per gallery; twin_*: synthetic stand-ins shown
+        "smoke": dict(thumb_height=160, n_samples=4, twin_n=48, twin_size=256),
+        "real": dict(thumb_height=320, n_samples=6, twin_n=240, twin_size=512),
+        "full": dict(thumb_height=320, n_samples=6, twin_n=240, twin_size=512),
     },
 }
 
