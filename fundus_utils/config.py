@@ -57,18 +57,18 @@ class Config:
 # Paper-specific settings per profile. Keys are read as cfg.<key>.
 SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "synthetic": {
-        "smoke": dict(gallery_size=256, n_scenes=400, stat_size=64,
+        "smoke": dict(gallery_size=256, n_scenes=400, stat_size=128, s2r_width=8,
                       s2r_od_size=128, s2r_od_train=384, s2r_od_epochs=6,
                       s2r_vessel_size=512, s2r_vessel_train=64, s2r_vessel_epochs=6, s2r_vessel_patch=128,
-                      s2r_real_limit=None, batch_size=16),
-        "real": dict(gallery_size=512, n_scenes=2000, stat_size=64,
+                      batch_size=16),
+        "real": dict(gallery_size=512, n_scenes=2000, stat_size=256, s2r_width=16,
                      s2r_od_size=128, s2r_od_train=1024, s2r_od_epochs=10,
-                     s2r_vessel_size=576, s2r_vessel_train=160, s2r_vessel_epochs=12, s2r_vessel_patch=128,
-                     s2r_real_limit=None, batch_size=16),
-        "full": dict(gallery_size=1024, n_scenes=5000, stat_size=128,
+                     s2r_vessel_size=512, s2r_vessel_train=160, s2r_vessel_epochs=12, s2r_vessel_patch=128,
+                     batch_size=16),
+        "full": dict(gallery_size=1024, n_scenes=5000, stat_size=256, s2r_width=32,
                      s2r_od_size=256, s2r_od_train=4000, s2r_od_epochs=30,
                      s2r_vessel_size=576, s2r_vessel_train=1000, s2r_vessel_epochs=40, s2r_vessel_patch=256,
-                     s2r_real_limit=None, batch_size=32),
+                     batch_size=32),
     },
     "datasets": {
         # thumb_height: gallery thumbnails (px high); n_samples per gallery; twin_*: synthetic stand-ins shown

@@ -26,10 +26,10 @@ from tqdm.auto import tqdm
 
 from .. import config
 from .registry import register
-from .simulator import render, sample_scene
+from .simulator import FINDINGS, render, sample_scene
 from .simulator.rfmid import CONDITIONS, findings_for, sample_labels
 
-SIMULATOR_VERSION = 1  # bump when rendering changes, to invalidate cached twins
+SIMULATOR_VERSION = 2  # bump when rendering changes, to invalidate cached twins
 MASKS = {"od_mask": "od", "oc_mask": "oc", "vessel_mask": "vessels", "fov_mask": "fov", "lesion_mask": "lesion_union"}
 
 
@@ -108,20 +108,27 @@ def _cached(name: str, params: dict, build) -> pd.DataFrame:
     return table
 
 
-COLUMNS = ["image_id", "image", "patient_id", "eye", "dataset", "device", "split", "fold"]
+def _random_findings(rng: np.random.Generator) -> tuple[str, ...]:
+    """One or two findings other than cupping (which would change the glaucoma signal)."""
+    pool = [f for f in FINDINGS if f != "cupping"]
+    return tuple(rng.choice(pool, size=int(rng.integers(1, 3)), replace=False))
+
 
 
 @register("synthetic-refuge")
 def refuge_twin(root=None, n: int = 240, size: int = 256, seed: int = 0, prevalence: float = 0.1,
                 devices: Sequence[str] = ("zeiss", "canon", "topcon"), split_fractions=(0.4, 0.3, 0.3),
-                k_folds: int = 5) -> pd.DataFrame:
+                k_folds: int = 5, framing: str | None = "macula", lesion_rate: float = 0.0) -> pd.DataFrame:
     """REFUGE-like twin: glaucoma labels driven by vCDR, OD/OC masks, fovea, three devices.
 
-    Device is drawn per patient; the split (train/val/test) and CV fold are drawn per
-    patient, so both eyes of a patient always fall together.
+    Device is drawn per patient ("random": a fresh style per eye, for domain
+    randomisation); the split (train/val/test) and CV fold are drawn per patient, so
+    both eyes of a patient always fall together. ``framing=None`` mixes macula-,
+    disc- and posterior-pole-centred pictures; ``lesion_rate`` gives that fraction of
+    eyes one or two random findings (bright and dark distractors for the models).
     """
     params = dict(n=n, size=size, seed=seed, prevalence=prevalence, devices=list(devices),
-                  split_fractions=list(split_fractions), k_folds=k_folds)
+                  split_fractions=list(split_fractions), k_folds=k_folds, framing=framing, lesion_rate=lesion_rate)
 
     def build(folder: Path) -> pd.DataFrame:
         rng = np.random.default_rng(seed)
@@ -133,8 +140,9 @@ def refuge_twin(root=None, n: int = 240, size: int = 256, seed: int = 0, prevale
             # Glaucoma is usually bilateral but asymmetric: the fellow eye shares the label 80 % of the time.
             label = risk[row.patient_id] if rng.uniform() < 0.8 else int(rng.uniform() < prevalence)
             style = device_of[row.patient_id]
+            findings = _random_findings(rng) if rng.uniform() < lesion_rate else ()
             args.append(dict(seed=seed * 1_000_003 + i, style=None if style == "random" else style,
-                             glaucoma=label, eye=row.eye, framing="macula"))
+                             glaucoma=label, eye=row.eye, framing=framing, findings=findings))
         return _render_set("synthetic-refuge", folder, plan, size, args)
 
     return _cached("synthetic-refuge", params, build)
@@ -190,4 +198,17 @@ def rfmid_twin(root=None, n: int = 300, size: int = 256, seed: int = 0,
     return _cached("synthetic-rfmid", params, build)
 
 
-__all__ = ["CONDITIONS", "refuge_twin", "rfmid_twin", "twin_key", "vessel_twin"]
+TWIN_MAP = pd.DataFrame([
+    {"twin": "synthetic-refuge", "stands in for": "REFUGE (also ORIGA, Drishti-GS1, RIM-ONE, ACRIMA)",
+     "ground truth": "glaucoma, OD/OC masks, fovea, vCDR, vessels",
+     "devices": "zeiss, canon, topcon (or random)", "used by": "mtl_glaucoma, refuge_ensemble"},
+    {"twin": "synthetic-vessels", "stands in for": "DRIVE, CHASE_DB1, FIVES",
+     "ground truth": "vessel and FOV masks, DR lesions", "devices": "topcon, canon, random",
+     "used by": "fundus_foundation (vessel U-Net)"},
+    {"twin": "synthetic-rfmid", "stands in for": "RFMiD (45 conditions), JSIEC",
+     "ground truth": "multi-label conditions at RFMiD training frequencies, lesion masks",
+     "devices": "canon, zeiss, topcon", "used by": "rfmid_ensemble, fundus_foundation"},
+])
+
+
+__all__ = ["TWIN_MAP", "CONDITIONS", "refuge_twin", "rfmid_twin", "twin_key", "vessel_twin"]

@@ -97,7 +97,7 @@ def _spots(img: np.ndarray, spots, colour, soft_px: float, size: int) -> np.ndar
         axes = (max(int(round(rx * size * 2**SHIFT)), 1), max(int(round(ry * size * 2**SHIFT)), 1))
         cv2.ellipse(layer, tuple(int(round(c)) for c in centre), axes, float(angle), 0, 360, float(opacity),
                     -1, cv2.LINE_AA, SHIFT)
-    mask[rows, cols] = layer >= 0.25
+    mask[rows, cols] = layer >= 0.5 * max(opacity for *_, opacity in spots)  # half coverage, any contrast
     alpha = cv2.GaussianBlur(layer, (0, 0), soft_px) if soft_px > 0.3 else layer
     patch = img[rows, cols]
     patch += alpha[..., None] * (np.asarray(colour, np.float32) - patch)
@@ -136,12 +136,28 @@ def _disc(img: np.ndarray, scene: Scene, size: int) -> tuple[np.ndarray, np.ndar
     pallor = scene.severity.get("disc_pallor", 0.0)
     oedema = scene.severity.get("disc_oedema", 0.0)
     disc_colour = np.asarray(scene.disc_colour) * (1 - pallor) + np.array([1.0, 0.95, 0.85]) * pallor
-    disc = (*scene.disc, ry * scene.disc_aspect, ry, scene.disc_angle, 0.92)
+    disc = (*scene.disc, ry * scene.disc_aspect, ry, scene.disc_angle, scene.rim_opacity)
     od = _spots(img, [disc], disc_colour, (0.05 + 0.3 * oedema) * scene.dd * size, size)
     centre, rx_c, ry_c = cup_ellipse(scene)
     cup_colour = np.minimum(np.asarray(disc_colour) * np.array([1.0, 1.12, 1.3]), 1.0)
-    oc = _spots(img, [(*centre, rx_c, ry_c, scene.disc_angle, 0.8)], cup_colour, 0.08 * scene.dd * size, size)
+    oc = _spots(img, [(*centre, rx_c, ry_c, scene.disc_angle, scene.cup_opacity)], cup_colour,
+                0.08 * scene.dd * size, size)
     return od, oc
+
+
+def _sheen(img: np.ndarray, scene: Scene, size: int, rng: np.random.Generator) -> None:
+    """Nerve-fibre-layer reflex: pale, streaky glints along the big arcade vessels."""
+    if scene.sheen <= 0:
+        return
+    layer = np.zeros((size, size), np.float32)
+    thick = max(int(0.35 * scene.dd * size), 1)
+    for branch in scene.branches:
+        if branch.widths[0] > 0.05 * scene.dd:
+            pts = np.round((branch.points * size - 0.5) * 2**SHIFT).astype(np.int32)
+            cv2.polylines(layer, [pts], False, 1.0, thick, cv2.LINE_AA, SHIFT)
+    streaks = np.clip(_noise(rng, 64, size), 0, None)
+    alpha = cv2.GaussianBlur(layer, (0, 0), 0.15 * scene.dd * size) * streaks * 0.25 * scene.sheen
+    img += alpha[..., None] * (np.array([0.95, 0.9, 0.85], np.float32) - img)
 
 
 def _vessels(img: np.ndarray, scene: Scene, size: int) -> np.ndarray:
@@ -181,6 +197,13 @@ def _camera(img: np.ndarray, scene: Scene, size: int, fov: np.ndarray, rng: np.r
         img = cv2.GaussianBlur(img, (0, 0), 0.15 * haze * scene.dd * size)
         img += 0.45 * haze * (np.array([0.75, 0.6, 0.5], np.float32) - img)
     img *= _illumination(scene, size)[..., None]
+    if s.rim_glare > 0:  # a bright halo over part of the field-of-view edge
+        coords = (np.arange(size, dtype=np.float32) + 0.5) / size
+        r = np.hypot(coords[None, :] - 0.5, coords[:, None] - 0.5) / s.fov_radius
+        angle = np.arctan2(coords[:, None] - 0.5, coords[None, :] - 0.5)
+        arc = np.clip(np.cos(angle - scene.glare_angle), 0, None) ** 2
+        alpha = s.rim_glare * arc * np.clip((r - 0.7) / 0.3, 0, 1) ** 2
+        img += alpha[..., None] * (np.asarray(s.glare_colour, np.float32) - img)
     # Gain, saturation and contrast are one affine colour transform (x 255 for uint8).
     sat = s.saturation * np.eye(3) + (1 - s.saturation) / 3
     matrix = 255 * s.contrast * sat @ np.diag(s.gain)
@@ -212,6 +235,7 @@ def render(scene: Scene, size: int = 512) -> Rendered:
     fov = (coords[None, :] - 0.5) ** 2 + (coords[:, None] - 0.5) ** 2 <= scene.style.fov_radius ** 2
     img = _background(scene, size, rng)
     lesions = _lesions(img, scene, size)
+    _sheen(img, scene, size, rng)
     od, oc = _disc(img, scene, size)
     vessels = _vessels(img, scene, size)
     image = _camera(img, scene, size, fov, rng)

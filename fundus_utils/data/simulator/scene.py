@@ -45,6 +45,10 @@ class Scene:
     fundus_colour: tuple[float, float, float]
     disc_colour: tuple[float, float, float]
     macula_depth: float
+    rim_opacity: float               # how strongly the disc rim stands out from the retina
+    cup_opacity: float               # how strongly the pale cup stands out from the rim
+    sheen: float                     # nerve-fibre-layer reflex along the arcades (young eyes)
+    glare_angle: float               # where on the rim the camera's halo falls (radians)
     illumination: tuple[float, float]  # linear gradient (x, y) of brightness
     texture_seed: int
     findings: tuple[str, ...] = ()
@@ -75,8 +79,8 @@ class Scene:
 def sample_vcdr(rng: np.random.Generator, glaucoma: int) -> float:
     """vCDR given the label: overlapping distributions, as in screening populations."""
     if glaucoma:
-        return float(np.clip(rng.normal(0.66, 0.09), 0.4, 0.92))
-    return float(np.clip(rng.normal(0.42, 0.09), 0.15, 0.72))
+        return float(np.clip(rng.normal(0.63, 0.1), 0.35, 0.92))
+    return float(np.clip(rng.normal(0.44, 0.1), 0.15, 0.75))
 
 
 def _layout(rng: np.random.Generator, style: Style, dd: float, framing: str) -> tuple[np.ndarray, np.ndarray]:
@@ -135,7 +139,9 @@ def sample_scene(seed: int, style: Style | str | None = None, glaucoma: int | No
         disc_aspect=rng.uniform(0.82, 0.98), disc_angle=rng.normal(0, 8),
         vcdr=vcdr, cup_aspect=cup_aspect, cup_shift=rng.uniform(0.0, 0.2),
         fovea=fovea, glaucoma=glaucoma, fundus_colour=fundus, disc_colour=disc_colour,
-        macula_depth=rng.uniform(0.2, 0.5), illumination=tuple(rng.normal(0, 0.35, 2)),
+        macula_depth=rng.uniform(0.2, 0.5), rim_opacity=rng.uniform(0.45, 0.95),
+        cup_opacity=rng.uniform(0.5, 0.95), sheen=rng.uniform(0, 1) * (rng.uniform() < 0.5),
+        glare_angle=rng.uniform(-np.pi, np.pi), illumination=tuple(rng.normal(0, 0.35, 2)),
         texture_seed=int(rng.integers(2**31)), findings=tuple(findings),
     )
     scene.severity = {f: float(rng.uniform(0.5, 1.0)) for f in findings}

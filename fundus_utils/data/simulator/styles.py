@@ -28,6 +28,8 @@ class Style:
     jpeg_quality: int = 92
     vignette: float = 0.45
     zoom: float = 1.0                  # > 1: narrower field, larger anatomy (disc-centred cameras)
+    rim_glare: float = 0.0             # bright halo along part of the field-of-view edge
+    glare_colour: tuple[float, float, float] = (0.75, 0.9, 1.0)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -36,7 +38,7 @@ class Style:
 STYLES: dict[str, Style] = {s.name: s for s in (
     # Bright, high-contrast, reddish-purple cast with a blue-green rim of light (REFUGE val/test-like).
     Style("canon", fov_radius=0.49, gain=(1.0, 0.92, 1.05), gamma=0.9, contrast=1.15, saturation=0.9,
-          brightness=1.08, blur_dd=0.008, noise=0.01, jpeg_quality=90, vignette=0.5),
+          brightness=1.08, blur_dd=0.008, noise=0.01, jpeg_quality=90, vignette=0.5, rim_glare=0.35),
     # Darker, yellow-orange, softer (REFUGE training-like).
     Style("zeiss", fov_radius=0.47, gain=(1.05, 0.95, 0.7), gamma=1.15, contrast=0.9, saturation=1.1,
           brightness=0.85, blur_dd=0.02, noise=0.015, jpeg_quality=80, vignette=0.55),
@@ -61,4 +63,6 @@ def random_style(rng: np.random.Generator) -> Style:
         jpeg_quality=int(rng.integers(60, 98)),
         vignette=float(rng.uniform(0.2, 0.8)),
         zoom=float(rng.choice([1.0, 1.0, rng.uniform(1.0, 1.6)])),
+        rim_glare=float(rng.uniform(0, 0.8) * (rng.uniform() < 0.6)),
+        glare_colour=tuple(float(v) for v in rng.uniform([0.6, 0.7, 0.4], [1.0, 1.0, 1.0])),
     )

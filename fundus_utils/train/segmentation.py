@@ -1,0 +1,57 @@
+"""Binary segmentation with a U-Net: fit on arrays (whole images or random patches), predict.
+
+Images arrive as float32 ``N x C x H x W`` (already standardised, see
+``data.preprocess.standardise``) and masks as bool ``N x H x W``. Training patches are
+cut at random positions batch by batch, so a model trained on 128 px patches of 512 px
+images sees a new crop of every image each epoch and is applied to whole images
+afterwards (the network is fully convolutional).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..config import Config
+from ..models import create_model
+from .learner import make_learner, predict_batches
+from .loaders import random_flips, tensor_dls
+from .losses import DiceBCELoss
+
+
+def random_patches(size: int) -> Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    """Batch augmentation: one random ``size`` x ``size`` crop per sample (image and mask alike), then flips."""
+    def augment(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h, w = x.shape[-2:]
+        if size < h or size < w:
+            tops = torch.randint(0, h - size + 1, (len(x),)).tolist()
+            lefts = torch.randint(0, w - size + 1, (len(x),)).tolist()
+            x = torch.stack([xi[:, t:t + size, l:l + size] for xi, t, l in zip(x, tops, lefts)])
+            y = torch.stack([yi[..., t:t + size, l:l + size] for yi, t, l in zip(y, tops, lefts)])
+        return random_flips(x, y)
+    return augment
+
+
+def fit_segmenter(x: np.ndarray, y: np.ndarray, cfg: Config, epochs: int, width: int = 16, depth: int = 4,
+                  lr: float = 3e-3, patch: int | None = None, bs: int = 16, valid_fraction: float = 0.1,
+                  progress: bool | None = None):
+    """Train a U-Net with Dice + BCE and a one-cycle schedule; returns the fastai ``Learner``.
+
+    The last ``valid_fraction`` of the samples monitors training (the learner's recorder
+    holds the losses); evaluation on held-out data is the caller's business.
+    """
+    n_valid = max(1, int(len(x) * valid_fraction))
+    masks = y[:, None].astype(np.uint8)
+    dls = tensor_dls(x[:-n_valid], masks[:-n_valid], x[-n_valid:], masks[-n_valid:], bs=bs, device=cfg.device,
+                     augment=random_patches(patch) if patch else random_flips, drop_last=True)
+    model = create_model("unet", in_channels=x.shape[1], out_channels=1, width=width, depth=depth)
+    learn = make_learner(dls, model, DiceBCELoss(), cfg=cfg, lr=lr, progress=progress)
+    learn.fit_one_cycle(epochs, lr)
+    return learn
+
+
+def predict_probabilities(learn, x: np.ndarray, cfg: Config, bs: int = 8) -> np.ndarray:
+    """Foreground probabilities ``N x H x W`` of a trained segmenter on whole images."""
+    return predict_batches(learn.model, x, bs=bs, device=cfg.device, amp=cfg.amp,
+                           channels_last=cfg.channels_last)[:, 0]
