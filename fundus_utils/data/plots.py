@@ -93,12 +93,15 @@ def _caption(row: pd.Series, by: str) -> str:
 
 
 def sample_gallery(table: pd.DataFrame, mask_columns: Sequence[str], n: int = 4, height: int = 160,
-                   seed: int = 0, title: str = "", by: str = "glaucoma", panel_in: float = 2.2) -> Figure:
+                   seed: int = 0, title: str = "", by: str = "glaucoma", panel_in: Optional[float] = None) -> Figure:
     """A row of ``n`` thumbnails of ``table`` with ``mask_columns`` overlaid (see :data:`MASK_STYLE`).
 
     Thumbnails are ``height`` px high with the first sample's aspect ratio, read through
     the resized cache. Samples come from :func:`pick_samples` (balanced over ``by``).
+    Panels are ``panel_in`` inches high (default ``height / 72``, so that bigger thumbnails
+    keep their detail in the saved PNG).
     """
+    panel_in = height / 72 if panel_in is None else panel_in
     rows = pick_samples(table, n, seed, by)
     shape = thumb_shape(rows["image"].iloc[0], height)
     cols = ["image", *[c for c in mask_columns if c in rows]]
