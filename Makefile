@@ -34,7 +34,7 @@ book: $(STAMP)
 
 # pytest exit status 5 means "no tests collected": never expected here, so it fails loudly.
 test: $(STAMP)
-	@set +e; $(BIN)/python -m pytest $(TESTS) --nbval-lax --nbval-current-env; rc=$$?; \
+	@set +e; TQDM_DISABLE=1 FUNDUS_PROGRESS=0 $(BIN)/python -m pytest $(TESTS) --nbval-lax --nbval-current-env; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5) - tests/ must never be empty; failing."; exit 1; fi; \
 	exit $$rc
 

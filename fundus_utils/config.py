@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import torch
-
 PROFILES = ("smoke", "real", "full")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,6 +112,12 @@ def default_num_workers(device: str) -> int:
     return min(8, os.cpu_count() or 1)
 
 
+def _cuda_available() -> bool:
+    import torch  # only here: importing torch costs seconds and hundreds of MiB
+
+    return torch.cuda.is_available()
+
+
 def load(paper: str, profile: str = "smoke", **overrides: Any) -> Config:
     """Settings for ``paper`` under ``profile``; ``overrides`` replace single settings."""
     if profile not in PROFILES:
@@ -124,7 +128,7 @@ def load(paper: str, profile: str = "smoke", **overrides: Any) -> Config:
     unknown = set(overrides) - set(settings) - {"seed", "device"}
     if unknown:
         raise ValueError(f"unknown settings for {paper}/{profile}: {sorted(unknown)}")
-    device = overrides.pop("device", None) or ("cuda" if profile == "full" and torch.cuda.is_available() else "cpu")
+    device = overrides.pop("device", None) or ("cuda" if profile == "full" and _cuda_available() else "cpu")
     seed = overrides.pop("seed", 0)
     settings.update(overrides)
     on_gpu = device.startswith("cuda")

@@ -90,6 +90,9 @@ def _worker_env(data: str | None) -> dict[str, str]:
     # The kernel is this interpreter: put its kernelspec first and the repo on the path.
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(Path(sys.prefix) / "share" / "jupyter"), env.get("JUPYTER_PATH")]))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    # Batch runs log one line per notebook; progress bars would only fill the book with noise.
+    env.setdefault("TQDM_DISABLE", "1")
+    env.setdefault("FUNDUS_PROGRESS", "0")
     return env
 
 

@@ -1,3 +1,11 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (fundus .venv)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # How realistic is the simulator? Sim-to-real segmentation
 #
