@@ -12,6 +12,7 @@ view and at the foveal avascular zone.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,27 +88,27 @@ def grow_tree(rng: np.random.Generator, disc: np.ndarray, fovea: np.ndarray, dd:
         # Linear taper to 60 % over the branch; children remove flow at branch points.
         widths = width * np.linspace(1.0, 0.6, len(pts))
         n_children = rng.poisson(density * length * 1.3) if depth < MAX_DEPTH else 0
-        for k in np.sort(rng.integers(2, max(len(pts) - 2, 3), n_children)):
+        spots = np.sort(rng.integers(2, max(len(pts) - 2, 3), n_children))
+        draws = rng.random((n_children, 5))  # all of this branch's randomness in one call
+        w_min = MIN_WIDTH_DD * dd
+        for k, (u_w, u_side, u_angle, u_len, u_turn) in zip(spots.tolist(), draws.tolist()):
             if k >= len(pts) - 1:
                 continue
-            w_child = widths[k] * rng.uniform(0.45, 0.8)
-            if w_child < MIN_WIDTH_DD * dd:
+            w_child = widths[k] * (0.45 + 0.35 * u_w)
+            if w_child < w_min:
                 continue
-            widths[k:] = np.cbrt(np.maximum(widths[k:] ** 3 - w_child ** 3, (MIN_WIDTH_DD * dd) ** 3))
-            seg = pts[min(k + 1, len(pts) - 1)] - pts[k]
-            heading = np.degrees(np.arctan2(seg[1], seg[0]))
-            child_angle = heading + rng.choice([-1, 1]) * rng.uniform(30, 70)
-            outward = pts[k] - disc
-            a = np.deg2rad(child_angle)
-            if np.dot([np.cos(a), np.sin(a)], outward) < 0:  # never grow back towards the disc
-                child_angle = 2 * heading - child_angle
-            child_len = length * rng.uniform(0.4, 0.8)
+            widths[k:] = np.cbrt(np.maximum(widths[k:] ** 3 - w_child ** 3, w_min ** 3))
+            (x0, y0), (x1, y1) = pts[k], pts[k + 1]
+            heading = math.atan2(y1 - y0, x1 - x0)
+            child = heading + (1 if u_side < 0.5 else -1) * math.radians(30 + 40 * u_angle)
+            if math.cos(child) * (x0 - disc[0]) + math.sin(child) * (y0 - disc[1]) < 0:
+                child = 2 * heading - child  # never grow back towards the disc
+            child_len = length * (0.4 + 0.4 * u_len)
             # Branches heading for the macula stay short: the fovea is avascular.
-            to_fovea = fovea - pts[k]
-            a = np.deg2rad(child_angle)
-            if np.dot([np.cos(a), np.sin(a)], to_fovea) > 0.5 * np.linalg.norm(to_fovea):
+            fx, fy = fovea[0] - x0, fovea[1] - y0
+            if math.cos(child) * fx + math.sin(child) * fy > 0.5 * math.hypot(fx, fy):
                 child_len *= 0.35
-            todo.append((pts[k], child_angle, rng.normal(0, 0.4), child_len, w_child, artery, depth + 1))
+            todo.append((pts[k], math.degrees(child), 0.8 * (u_turn - 0.5), child_len, w_child, artery, depth + 1))
         keep = widths >= MIN_WIDTH_DD * dd
         if keep.sum() >= 2:
             last = int(np.flatnonzero(keep)[-1]) + 1
