@@ -91,7 +91,10 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--bs", type=int, default=16)
     ap.add_argument("--only", nargs="*", default=None, help="subset of variants")
+    ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's, = cores)")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     data = make_data(args.n, args.n // 4, args.size)
     torch.manual_seed(0)
@@ -142,13 +145,14 @@ def main() -> None:
     base = {"median": statistics.median(times["bare"]), "min": min(times["bare"])} if "bare" in times else None
     base_cpu = statistics.median(cpu["bare"]) if "bare" in cpu else None
     print(f"\n{'variant':<16} {'median s/epoch':>14} {'vs bare':>8} {'min s/epoch':>12} {'vs bare':>8}"
-          f" {'median CPU s':>12} {'vs bare':>8}")
+          f" {'median CPU s':>12} {'vs bare':>8} {'median of per-rep ratios':>25}")
     for name, ts in times.items():
         med, low, c = statistics.median(ts), min(ts), statistics.median(cpu[name])
         r_med = f"{med / base['median']:.3f}" if base else "-"
         r_min = f"{low / base['min']:.3f}" if base else "-"
         r_cpu = f"{c / base_cpu:.3f}" if base_cpu else "-"
-        print(f"{name:<16} {med:>14.3f} {r_med:>8} {low:>12.3f} {r_min:>8} {c:>12.2f} {r_cpu:>8}")
+        r_rep = f"{statistics.median(t / b for t, b in zip(ts, times['bare'])):.3f}" if base else "-"
+        print(f"{name:<16} {med:>14.3f} {r_med:>8} {low:>12.3f} {r_min:>8} {c:>12.2f} {r_cpu:>8} {r_rep:>25}")
 
 
 if __name__ == "__main__":

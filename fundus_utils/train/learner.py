@@ -8,9 +8,11 @@ environment variable ``FUNDUS_PROGRESS=0`` removes fastai's progress bars and it
 per-epoch print; the history stays in ``learn.recorder.values``. Everything fastai
 offers (``fit_one_cycle``, ``lr_find``, callbacks, ``get_preds``) works unchanged.
 
-Optimizers are PyTorch's own (wrapped by fastai's ``OptimWrapper``), which use
-multi-tensor (``foreach``) kernels; fastai's pure-Python ``Adam`` steps parameters one
-by one, measurably slower on small models (see ``bench/bench_fastai_overhead.py``).
+Optimizers are PyTorch's own (wrapped by fastai's ``OptimWrapper``, so fastai's
+schedules still drive lr and momentum): on CUDA they use multi-tensor (``foreach``)
+kernels, a handful of launches per step, where fastai's ``Adam`` runs its stepper
+functions parameter by parameter in Python (several kernels per parameter tensor).
+Pass ``opt=fastai.optimizer.Adam`` for fastai's own.
 """
 from __future__ import annotations
 
