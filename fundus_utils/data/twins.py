@@ -29,7 +29,7 @@ from .registry import register
 from .simulator import FINDINGS, render, sample_scene
 from .simulator.rfmid import CONDITIONS, findings_for, sample_labels
 
-SIMULATOR_VERSION = 3  # bump when rendering changes, to invalidate cached twins
+SIMULATOR_VERSION = 4  # bump when rendering changes, to invalidate cached twins
 MASKS = {"od_mask": "od", "oc_mask": "oc", "vessel_mask": "vessels", "fov_mask": "fov", "lesion_mask": "lesion_union"}
 
 

@@ -114,12 +114,15 @@ def _background(scene: Scene, size: int, rng: np.random.Generator) -> np.ndarray
     work = min(size, 256)
     coords = (np.arange(work, dtype=np.float32) + 0.5) / work
     xx, yy = np.meshgrid(coords, coords)
-    texture = _smooth(rng, (6, 24, 96), (0.08, 0.05, 0.025), work)
+    texture = _smooth(rng, (6, 24, 96), (0.06, 0.03, 0.012), work)
     img = np.asarray(scene.fundus_colour, np.float32) * (1 + texture[..., None])
     # Choroidal vessels: ridges of band-pass noise; tessellation shows the dark spaces between them.
     spaces = np.clip(1 - np.abs(_noise(rng, 40, work)), 0, 1) ** 2
-    tess = 0.15 + 0.85 * scene.severity.get("tessellation", 0.0)
+    tess = 0.08 + 0.92 * scene.severity.get("tessellation", 0.0)
     img *= 1 - tess * 0.45 * spaces[..., None] * np.array([0.35, 0.75, 0.75], np.float32)
+    # Peripapillary glow: the retina around the disc is often paler.
+    d2 = ((xx - scene.disc[0]) ** 2 + (yy - scene.disc[1]) ** 2) / scene.dd ** 2
+    img += (scene.halo * np.exp(-d2 / 1.2))[..., None] * (np.array([0.95, 0.8, 0.65], np.float32) - img)
     # Macula: darker, pigment-rich disc of about 1.5 DD around the fovea.
     r2 = ((xx - scene.fovea[0]) ** 2 + (yy - scene.fovea[1]) ** 2) / (0.75 * scene.dd) ** 2
     img *= 1 - scene.macula_depth * np.exp(-r2)[..., None] * np.array([0.3, 0.6, 0.55], np.float32)
@@ -174,7 +177,8 @@ def _vessels(img: np.ndarray, scene: Scene, size: int) -> np.ndarray:
             if len(seg) >= 2:
                 cv2.polylines(layers[branch.artery], [seg], False, float(value[a]), int(thick[a]), cv2.LINE_AA, SHIFT)
     veins, arteries = np.minimum(layers[False], 1), np.minimum(layers[True], 1)
-    img *= (1 - veins[..., None] * VEIN_ABSORB) * (1 - arteries[..., None] * ARTERY_ABSORB)
+    k = scene.vessel_contrast
+    img *= (1 - veins[..., None] * (k * VEIN_ABSORB)) * (1 - arteries[..., None] * (k * ARTERY_ABSORB))
     return np.maximum(veins, arteries) >= 0.5
 
 

@@ -23,7 +23,7 @@ from .vessels import Branch, grow_tree
 # Findings that change the whole eye rather than adding spots.
 DIFFUSE = ("tessellation", "media_haze", "tortuous_vessels", "disc_pallor", "disc_oedema", "cupping")
 FINDINGS = tuple(FAMILIES) + DIFFUSE
-BASE_DD = 0.13  # disc diameter as a fraction of image width for a 45-degree camera
+BASE_DD = 0.14  # disc diameter as a fraction of image width for a 45-degree camera
 
 
 @dataclass
@@ -48,6 +48,8 @@ class Scene:
     rim_opacity: float               # how strongly the disc rim stands out from the retina
     cup_opacity: float               # how strongly the pale cup stands out from the rim
     sheen: float                     # nerve-fibre-layer reflex along the arcades (young eyes)
+    vessel_contrast: float           # scales how dark vessels look
+    halo: float                      # pale peripapillary glow around the disc
     glare_angle: float               # where on the rim the camera's halo falls (radians)
     illumination: tuple[float, float]  # linear gradient (x, y) of brightness
     texture_seed: int
@@ -133,14 +135,16 @@ def sample_scene(seed: int, style: Style | str | None = None, glaucoma: int | No
     cup_aspect = rng.uniform(0.72, 0.92) if glaucoma else rng.uniform(0.9, 1.12)
     pigment = rng.uniform(0.75, 1.15)
     fundus = (0.78 * pigment, 0.36 * pigment ** 1.5, 0.17 * pigment ** 2)
-    disc_colour = (1.0, rng.uniform(0.7, 0.85), rng.uniform(0.45, 0.65))
+    # From pink-orange (a healthy, well-perfused rim) to yellow-white.
+    pink, pale = np.array([1.0, 0.58, 0.45]), np.array([1.0, 0.88, 0.66])
+    disc_colour = tuple(pink + rng.uniform(0, 1) * (pale - pink))
     scene = Scene(
         seed=seed, eye=eye, style=style, disc=disc, dd=dd,
         disc_aspect=rng.uniform(0.82, 0.98), disc_angle=rng.normal(0, 8),
         vcdr=vcdr, cup_aspect=cup_aspect, cup_shift=rng.uniform(0.0, 0.2),
         fovea=fovea, glaucoma=glaucoma, fundus_colour=fundus, disc_colour=disc_colour,
-        macula_depth=rng.uniform(0.2, 0.5), rim_opacity=rng.uniform(0.45, 0.95),
-        cup_opacity=rng.uniform(0.5, 0.95), sheen=rng.uniform(0, 1) * (rng.uniform() < 0.5),
+        macula_depth=rng.uniform(0.2, 0.5), rim_opacity=rng.uniform(0.25, 0.95),
+        cup_opacity=rng.uniform(0.4, 0.95), vessel_contrast=rng.uniform(0.5, 1.1), halo=rng.uniform(0, 0.35), sheen=rng.uniform(0, 1) * (rng.uniform() < 0.5),
         glare_angle=rng.uniform(-np.pi, np.pi), illumination=tuple(rng.normal(0, 0.35, 2)),
         texture_seed=int(rng.integers(2**31)), findings=tuple(findings),
     )
