@@ -57,15 +57,15 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "synthetic": {
         "smoke": dict(gallery_size=256, n_scenes=400, stat_size=128, s2r_width=8,
                       s2r_od_size=128, s2r_od_train=384, s2r_od_epochs=6,
-                      s2r_vessel_size=512, s2r_vessel_train=64, s2r_vessel_epochs=6, s2r_vessel_patch=128,
+                      s2r_vessel_size=512, s2r_vessel_train=64, s2r_vessel_epochs=6, s2r_vessel_patch=128, s2r_patches_per_image=4,
                       batch_size=16),
         "real": dict(gallery_size=512, n_scenes=2000, stat_size=256, s2r_width=16,
                      s2r_od_size=128, s2r_od_train=1024, s2r_od_epochs=10,
-                     s2r_vessel_size=512, s2r_vessel_train=160, s2r_vessel_epochs=12, s2r_vessel_patch=128,
+                     s2r_vessel_size=512, s2r_vessel_train=160, s2r_vessel_epochs=12, s2r_vessel_patch=128, s2r_patches_per_image=4,
                      batch_size=16),
         "full": dict(gallery_size=1024, n_scenes=5000, stat_size=256, s2r_width=32,
                      s2r_od_size=256, s2r_od_train=4000, s2r_od_epochs=30,
-                     s2r_vessel_size=576, s2r_vessel_train=1000, s2r_vessel_epochs=40, s2r_vessel_patch=256,
+                     s2r_vessel_size=576, s2r_vessel_train=1000, s2r_vessel_epochs=40, s2r_vessel_patch=256, s2r_patches_per_image=4,
                      batch_size=32),
     },
     "datasets": {

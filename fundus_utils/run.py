@@ -83,8 +83,10 @@ def ensure_ipynb(stem: Path) -> Path:
     return ipynb
 
 
-def _worker_env(data: str | None) -> dict[str, str]:
+def _worker_env(data: str | None, jobs: int = 1) -> dict[str, str]:
     env = dict(os.environ)
+    # Parallel notebooks share the cores: give each kernel its share of compute threads.
+    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, jobs))))
     if data:
         env["FUNDUS_DATA"] = str(Path(data).expanduser().resolve())
     # The kernel is this interpreter: put its kernelspec first and the repo on the path.
@@ -197,7 +199,7 @@ def run(profile: str, only: list[str] | None = None, data: str | None = None, jo
     plan = discover(root, only)
     results = {paper: [Result(paper, nb.stem) for nb in nbs] for paper, nbs in plan.items()}
     total = sum(len(v) for v in plan.values())
-    env = _worker_env(data)
+    env = _worker_env(data, jobs)
     stop = threading.Event()
     lock = threading.Lock()
     done = [0]

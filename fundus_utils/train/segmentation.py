@@ -20,31 +20,35 @@ from .loaders import random_flips, tensor_dls
 from .losses import DiceBCELoss
 
 
-def random_patches(size: int) -> Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
-    """Batch augmentation: one random ``size`` x ``size`` crop per sample (image and mask alike), then flips."""
+def random_patches(size: int, per_image: int = 1) -> Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]:
+    """Batch augmentation: ``per_image`` random ``size`` x ``size`` crops per sample (image and mask alike), then flips."""
     def augment(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h, w = x.shape[-2:]
         if size < h or size < w:
-            tops = torch.randint(0, h - size + 1, (len(x),)).tolist()
-            lefts = torch.randint(0, w - size + 1, (len(x),)).tolist()
-            x = torch.stack([xi[:, t:t + size, l:l + size] for xi, t, l in zip(x, tops, lefts)])
-            y = torch.stack([yi[..., t:t + size, l:l + size] for yi, t, l in zip(y, tops, lefts)])
+            n = len(x) * per_image
+            rows = torch.arange(len(x)).repeat_interleave(per_image).tolist()
+            tops = torch.randint(0, h - size + 1, (n,)).tolist()
+            lefts = torch.randint(0, w - size + 1, (n,)).tolist()
+            x = torch.stack([x[i, :, t:t + size, l:l + size] for i, t, l in zip(rows, tops, lefts)])
+            y = torch.stack([y[i, ..., t:t + size, l:l + size] for i, t, l in zip(rows, tops, lefts)])
         return random_flips(x, y)
     return augment
 
 
 def fit_segmenter(x: np.ndarray, y: np.ndarray, cfg: Config, epochs: int, width: int = 16, depth: int = 4,
-                  lr: float = 3e-3, patch: int | None = None, bs: int = 16, valid_fraction: float = 0.1,
+                  lr: float = 3e-3, patch: int | None = None, per_image: int = 1, bs: int = 16,
+                  valid_fraction: float = 0.1,
                   progress: bool | None = None):
     """Train a U-Net with Dice + BCE and a one-cycle schedule; returns the fastai ``Learner``.
 
-    The last ``valid_fraction`` of the samples monitors training (the learner's recorder
+    With ``patch``, every training image contributes ``per_image`` random crops to
+    its batch. The last ``valid_fraction`` of the samples (whole images) monitors training (the learner's recorder
     holds the losses); evaluation on held-out data is the caller's business.
     """
     n_valid = max(1, int(len(x) * valid_fraction))
     masks = y[:, None].astype(np.uint8)
     dls = tensor_dls(x[:-n_valid], masks[:-n_valid], x[-n_valid:], masks[-n_valid:], bs=bs, device=cfg.device,
-                     augment=random_patches(patch) if patch else random_flips, drop_last=True)
+                     augment=random_patches(patch, per_image) if patch else random_flips, drop_last=True)
     model = create_model("unet", in_channels=x.shape[1], out_channels=1, width=width, depth=depth)
     learn = make_learner(dls, model, DiceBCELoss(), cfg=cfg, lr=lr, progress=progress)
     learn.fit_one_cycle(epochs, lr)
