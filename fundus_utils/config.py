@@ -76,25 +76,25 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     },
     # Pascal et al. 2022 (MTL-IO). full = the paper's/code's settings; see fundus_utils/mtl_glaucoma/__init__.py
     "mtl_glaucoma": {
-        # smoke: synthetic twin, 2 folds, narrow network, one-cycle; a 128 px render cut to the
-        # horizontal band holding disc and fovea (rows 30-67.5 %): disc 16 px at a 78 px-square cost
-        "smoke": dict(dataset="synthetic-refuge", twin=dict(n=160, size=128, seed=7, prevalence=0.3, k_folds=2),
-                      image_size=128, rows=(0.3, 0.675), width=6, dropout=0.8, batch_size=4, lr=1e-2, epochs=4,
-                      schedule="one_cycle", pct_start=0.25, augment=True, seg_loss="bce+dice", focal_gamma=2.0,
-                      fovea_variance_256=50.0, gradnorm_alpha=1.5, seeds=(0, 1), lr_grid=(3e-3, 1e-2, 3e-2),
-                      pretrain=dict(n=256, epochs=2, lr=1e-2), resunet_encoder="resnet18", threads=1,
-                      timing_iters=3),
+        # smoke: synthetic twin (balanced classes), 2 folds, narrow network, one-cycle, BCE+Dice; the
+        # 96 px picture cut to the band of rows holding disc and fovea (30-63 %): 96x32 px per image
+        "smoke": dict(dataset="synthetic-refuge", twin=dict(n=160, size=96, seed=7, prevalence=0.5, k_folds=2),
+                      image_size=96, rows=(0.3, 0.6333), width=6, dropout=0.8, batch_size=4, lr=1e-2, epochs=4,
+                      schedule="one_cycle", pct_start=0.25, augment=False, seg_loss="bce+dice", focal_gamma=2.0,
+                      fovea_variance_256=50.0, gradnorm_alpha=1.5, cv_folds=None, seeds=(0, 1),
+                      lr_grid=(3e-3, 1e-2, 3e-2), pretrain=dict(n=384, size=32, epochs=2, lr=1e-2, bs=32),
+                      resunet_width=8, threads=1, timing_iters=3),
         # real: REFUGE Validation400 -> Test400 at 128 px on CPU (no fovea, no Validation glaucoma labels)
-        "real": dict(dataset="REFUGE", twin=None, image_size=128, rows=None, width=22, dropout=0.8, batch_size=8,
-                     lr=3e-3, epochs=30, schedule="one_cycle", pct_start=0.25, augment=True, seg_loss="bce+dice",
-                     focal_gamma=2.0, fovea_variance_256=50.0, gradnorm_alpha=1.5, seeds=(0,), lr_grid=(1e-3, 3e-3),
-                     pretrain=dict(n=512, epochs=3, lr=3e-3), resunet_encoder="resnet34", threads=None,
-                     timing_iters=5),
+        "real": dict(dataset="REFUGE", twin=None, image_size=128, rows=None, width=16, dropout=0.8, batch_size=8,
+                     lr=3e-3, epochs=12, schedule="one_cycle", pct_start=0.25, augment=True, seg_loss="bce+dice",
+                     focal_gamma=2.0, fovea_variance_256=50.0, gradnorm_alpha=1.5, cv_folds=(0, 1), seeds=(0,),
+                     lr_grid=(1e-3, 3e-3, 1e-2), pretrain=dict(n=1024, size=64, epochs=3, lr=3e-3, bs=32),
+                     resunet_width=16, threads=None, timing_iters=5),
         "full": dict(dataset="REFUGE", twin=None, image_size=256, rows=None, width=64, dropout=0.8, batch_size=8,
                      lr=1e-4, epochs=300, schedule="constant", pct_start=0.25, augment=False, seg_loss="bce",
-                     focal_gamma=2.0, fovea_variance_256=50.0, gradnorm_alpha=1.5, seeds=(0, 1, 2),
-                     lr_grid=(1e-5, 3e-5, 1e-4, 3e-4, 1e-3), pretrain="imagenet", resunet_encoder="resnet34",
-                     threads=None, timing_iters=20),
+                     focal_gamma=2.0, fovea_variance_256=50.0, gradnorm_alpha=1.5, cv_folds=None, seeds=(0, 1, 2),
+                     lr_grid=(1e-5, 3e-5, 1e-4, 3e-4, 1e-3), pretrain="imagenet", resunet_width=64, threads=None,
+                     timing_iters=20),
     },
 }
 

@@ -44,6 +44,7 @@ def create_model(name: str, **kwargs: Any) -> nn.Module:
 
 from . import unet  # noqa: E402,F401  (registers "unet")
 from . import mtl_unet  # noqa: E402,F401  (registers "mtl_unet": the MTL-IO paper's VGG U-Net)
+from . import res_unet  # noqa: E402,F401  (registers "res34_unet": the MTL-IO paper's Table 2 baseline)
 from .unet import UNet  # noqa: E402
 
 __all__ = ["UNet", "create_model", "list_models", "register_model"]

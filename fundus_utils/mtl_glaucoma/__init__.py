@@ -1,0 +1,89 @@
+"""Reproduction of Pascal et al., "Multi-task deep learning for glaucoma detection from color
+fundus images", Scientific Reports 12:12361 (2022) - MTL-IO - on REFUGE.
+
+Authors' code: https://github.com/robustml-eurecom/glaucoma_mtl (PyTorch; MTL and STL
+models, RefugeLoss, RefugeMetrics, train/eval scripts). What comes from where:
+
+=========================  ==========================================================
+piece                      module (sources: P = paper, C = authors' code, O = ours)
+=========================  ==========================================================
+network                    ``fundus_utils.models.mtl_unet`` (P: U-Net, VGG encoder,
+                           shared decoder, per-task output convs, FC after the encoder;
+                           C: VGG-13-BN layout, bilinear decoder, max-pool + dropout 0.8
+                           FC; O: width multiplier, running BN statistics)
+Res34-Unet baseline        ``fundus_utils.models.res_unet`` (Yu et al. 2019; O: decoder)
+losses, fovea target       ``fundus_utils.train.multitask_losses`` (P: BCE, L1, focal
+                           gamma 2; C: Gaussian variance 50 px^2 at 256 px, peak 1)
+optimisation schemes       ``fundus_utils.train.mtl_schemes`` (P: STL, Vanilla MTL,
+                           MTL-IO, GradNorm, PCGrad; C: MTL-IO task order and per-task
+                           forward passes; O: GradNorm/PCGrad details, AMP)
+post-processing            ``fundus_utils.evaluation.postprocess`` (P: largest connected
+                           component, centre of mass)
+glaucoma score             ``fundus_utils.evaluation.glaucoma_score`` (P: FC + vCDR
+                           logistic regression averaged, threshold 0.5; C: regression fit
+                           on reference vCDRs of the training images)
+data arrays                :mod:`.data` (C: whole image resized to a square, [0, 1])
+training                   :mod:`.fit` (P/C: Adam 1e-4, batch 8, 300 epochs, 256 px)
+evaluation                 :mod:`.evaluate` (P/C: Dice per image, vCDR, fovea L2 error)
+experiments                :mod:`.cv` (P: 5-fold CV on merged train+val, test fixed;
+                           official split with 3 seeds), :mod:`.timing`, :mod:`.sweep`
+transfer learning          :mod:`.pretrain` (C: ImageNet ``vgg13_bn`` encoder; O: the
+                           labelled synthetic-texture stand-in for smoke/real)
+tables, figures            :mod:`.tables`, :mod:`.figures`
+=========================  ==========================================================
+
+Profiles (``fundus_utils.config``, paper ``mtl_glaucoma``): ``full`` is the paper's setting;
+``real`` trains on the REFUGE Validation400 copy and tests on Test400 at 128 px on a
+CPU; ``smoke`` uses the synthetic REFUGE twin at a few seconds per network.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import torch
+
+from .. import data as _data
+from ..models.mtl_unet import TASKS
+from ..seed import seed_everything
+from .cv import ArrayBank
+from .data import TaskArrays, prepare
+
+
+def setup(cfg) -> None:
+    """Per-notebook set-up: CPU threads (``cfg.threads``: one intra-op thread is fastest for
+    the smoke profile's tiny tensors on a shared 2-core machine) and the global seed."""
+    if cfg.threads and cfg.device == "cpu":
+        torch.set_num_threads(cfg.threads)
+    seed_everything(cfg.seed)
+
+
+def open_samples(cfg) -> pd.DataFrame:
+    """The profile's sample table: the REFUGE-like twin (smoke) or REFUGE (real, full).
+
+    For REFUGE the committed patient-level folds over Training400 + Validation400
+    (``data_manifests/folds/REFUGE.csv``) are applied; Test400 stays the fixed test split.
+    A missing dataset stops with the manifest's message (where to get it, layout).
+    """
+    if cfg.dataset.startswith("synthetic"):
+        return _data.open_dataset(cfg.dataset, **cfg.twin)
+    from ..data import folds
+
+    table = _data.open_dataset(cfg.dataset, cfg.data_root)
+    return folds.apply(table, "REFUGE")
+
+
+def source(cfg):
+    """Provenance source: the twin's parameters or the dataset name (manifest-hashed)."""
+    return {"name": cfg.dataset, **cfg.twin} if cfg.twin else cfg.dataset
+
+
+def make_bank(table: pd.DataFrame, cfg) -> ArrayBank:
+    """All rows prepared once at the profile's input size (and smoke's band of rows)."""
+    return ArrayBank(table, cfg, lambda t: prepare(t, cfg.image_size, cfg.fovea_variance_256, rows=cfg.rows))
+
+
+def trained_tasks(arrays: TaskArrays) -> list[str]:
+    """The tasks these training arrays carry targets for (REFUGE Validation400: OD and OC only)."""
+    return [t for t in TASKS if arrays.has(t)]
+
+
+__all__ = ["ArrayBank", "TaskArrays", "make_bank", "open_samples", "prepare", "setup", "source", "trained_tasks"]

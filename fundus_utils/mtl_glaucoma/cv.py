@@ -1,0 +1,208 @@
+"""Experiment drivers: patient-level cross-validation and the official split, with a result cache.
+
+* :func:`cross_validate` - the protocol of Tables 1-2 of Pascal et al. (Sci Rep 2022):
+  k folds over the merged train + validation images (patient-level: every image of a
+  patient in one fold), the test split held out and fixed; each fold's networks train on
+  the other folds and are scored on the test split ("the validation splits were defined
+  on the merged and shuffled train and validation official splits, while the test split
+  was kept unchanged"); one row of metrics per (scheme, fold, seed).
+* :func:`official_split` - Tables 3-4: train on the official training split, score on
+  the test split, several seeds ("trained three times to account for the variation in
+  weights initialization"). When the data have no training split (the REFUGE copy with
+  Validation400 and Test400 only, used by the ``real`` profile), Validation400 is the
+  training set.
+
+Folds come from the table's ``fold`` column (the synthetic twin's, or REFUGE's committed
+``data_manifests/folds/REFUGE.csv`` applied by :func:`fundus_utils.data.folds.apply`); each
+run checks that no patient is on two sides (:func:`check_disjoint`). Every (scheme, split,
+seed, init) result is cached on disk, keyed by the settings, the images and
+:data:`CACHE_VERSION`, so later notebooks (figures) reuse earlier runs instead of training
+again; a missing cache entry is simply computed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..data import LeakageError, check_leakage
+from ..train.mtl_schemes import LABELS
+from .data import TaskArrays
+from .evaluate import evaluate
+from .fit import FittedScheme, fit_scheme, predict
+
+CACHE_VERSION = 1
+
+
+@dataclass
+class RunResult:
+    """Outcome of one trained scheme on one split: metrics, per-image scores, small weights."""
+
+    scheme: str
+    split: str            # "fold0", "fold1", ... or "official"
+    seed: int
+    init: str
+    metrics: dict
+    per_image: pd.DataFrame
+    n_params: int
+    train_s: float
+    history: list = field(default_factory=list)
+    state: list | None = None   # state_dicts of the networks (for examples and figures)
+    tasks: list | None = None
+    gradnorm_weights: list | None = None
+    arch: str = "mtl_unet"
+
+    @property
+    def method(self) -> str:
+        return "Res34-Unet" if self.arch == "res34_unet" else LABELS[self.scheme]
+
+    def row(self) -> dict:
+        return {"scheme": self.scheme, "method": self.method, "split": self.split, "seed": self.seed,
+                "init": self.init, "params": self.n_params, "train_s": self.train_s, **self.metrics}
+
+
+def check_disjoint(parts: dict[str, pd.DataFrame]) -> None:
+    """Raise :class:`LeakageError` if a patient appears in two of the named parts."""
+    seen: dict[str, str] = {}
+    for name, part in parts.items():
+        for p in part["patient_id"].astype(str).unique():
+            if p in seen and seen[p] != name:
+                raise LeakageError(f"patient {p!r} is in both {seen[p]!r} and {name!r}")
+            seen[p] = name
+
+
+def fold_parts(table: pd.DataFrame, fold: int) -> dict[str, pd.DataFrame]:
+    """train / valid / test rows for CV fold ``fold`` (test = the fixed test split)."""
+    pool = table[(table["split"] != "test") & (table["fold"] >= 0)]
+    parts = {"train": pool[pool["fold"] != fold], "valid": pool[pool["fold"] == fold],
+             "test": table[table["split"] == "test"]}
+    check_disjoint(parts)
+    return parts
+
+
+def official_parts(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """train / valid / test rows of the official split (Validation trains when there is no Training)."""
+    has_train = (table["split"] == "train").any()
+    parts = {"train": table[table["split"] == ("train" if has_train else "val")],
+             "valid": table[table["split"] == "val"] if has_train else table.iloc[:0],
+             "test": table[table["split"] == "test"]}
+    check_disjoint(parts)
+    return parts
+
+
+def _digest(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def cache_path(cfg, what: str, key: dict) -> Path:
+    folder = Path(cfg.cache_dir) / "mtl_glaucoma" / what
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{_digest({'v': CACHE_VERSION, 'profile': cfg.profile, 'settings': cfg.settings, **key})}.pkl"
+
+
+def cached(path: Path, compute: Callable[[], object], use_cache: bool = True):
+    """Load ``path`` if present (and ``use_cache``), else compute, store atomically and return."""
+    if use_cache and path.is_file():
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            path.unlink(missing_ok=True)
+    value = compute()
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(value, fh)
+    tmp.replace(path)
+    return value
+
+
+class ArrayBank:
+    """Network-ready arrays of every row of a table, prepared once and sliced per split."""
+
+    def __init__(self, table: pd.DataFrame, cfg, prepare: Callable[[pd.DataFrame], TaskArrays]) -> None:
+        self.table = table.reset_index(drop=True)
+        self.arrays = prepare(self.table)
+        self.index = {i: k for k, i in enumerate(self.table["image_id"].astype(str))}
+
+    def take(self, part: pd.DataFrame) -> TaskArrays:
+        return self.arrays.subset([self.index[i] for i in part["image_id"].astype(str)])
+
+    def key(self, part: pd.DataFrame) -> str:
+        cols = [c for c in ("image_id", "image", "glaucoma", "fovea_x", "od_mask") if c in part]
+        return _digest(part[cols].astype(str).values.tolist())
+
+
+def run_one(bank: ArrayBank, parts: dict[str, pd.DataFrame], scheme: str, cfg, tasks: Sequence[str], split: str,
+            seed: int = 0, init: str = "scratch", init_fn: Callable | None = None, keep_state: bool = True,
+            use_cache: bool = True, arch: str = "mtl_unet") -> RunResult:
+    """Train ``scheme`` on ``parts['train']`` and score it on ``parts['test']`` (cached).
+
+    ``init`` names the initialisation (part of the cache key); ``init_fn(model)`` applies it.
+    """
+    key = {"scheme": scheme, "split": split, "seed": seed, "init": init, "tasks": list(tasks), "arch": arch,
+           "train": bank.key(parts["train"]), "test": bank.key(parts["test"])}
+
+    def compute() -> RunResult:
+        train, test = bank.take(parts["train"]), bank.take(parts["test"])
+        fitted = fit_scheme(scheme, train, cfg, tasks, seed=seed, init=init_fn, arch=arch)
+        metrics, rows = evaluate(fitted, train, test, cfg)
+        state = [{k: v.detach().cpu() for k, v in m.state_dict().items()} for m in fitted.models] if keep_state else None
+        return RunResult(scheme, split, seed, init, metrics, rows, fitted.n_params, fitted.train_s, fitted.history,
+                         state, [list(t) for t in fitted.tasks], fitted.gradnorm_weights, arch)
+
+    return cached(cache_path(cfg, "runs", key), compute, use_cache)
+
+
+def cross_validate(table: pd.DataFrame, schemes: Iterable[str], cfg, tasks: Sequence[str], bank: ArrayBank,
+                   folds: Sequence[int] | None = None, seeds: Sequence[int] = (0,), init: str = "scratch",
+                   init_fn: Callable | None = None, use_cache: bool = True, arch: str = "mtl_unet") -> list[RunResult]:
+    """Every scheme on every fold (and seed); see the module docstring for the protocol."""
+    check_leakage(table, "cross-validation table")
+    folds = sorted(int(f) for f in table.loc[table["fold"] >= 0, "fold"].unique()) if folds is None else folds
+    results = []
+    for fold in folds:
+        parts = fold_parts(table, fold)
+        for seed in seeds:
+            for scheme in schemes:
+                results.append(run_one(bank, parts, scheme, cfg, tasks, f"fold{fold}", seed, init, init_fn,
+                                       use_cache=use_cache, arch=arch))
+    return results
+
+
+def official_split(table: pd.DataFrame, schemes: Iterable[str], cfg, tasks: Sequence[str], bank: ArrayBank,
+                   seeds: Sequence[int] = (0, 1, 2), init: str = "scratch", init_fn: Callable | None = None,
+                   use_cache: bool = True, arch: str = "mtl_unet") -> list[RunResult]:
+    """Every scheme trained on the official training split and scored on the test split, per seed."""
+    check_leakage(table, "official split")
+    parts = official_parts(table)
+    return [run_one(bank, parts, scheme, cfg, tasks, "official", seed, init, init_fn, use_cache=use_cache, arch=arch)
+            for seed in seeds for scheme in schemes]
+
+
+def results_frame(results: Sequence[RunResult]) -> pd.DataFrame:
+    """One row per run: scheme, method label, split, seed, init, #params, training time, metrics."""
+    return pd.DataFrame([r.row() for r in results])
+
+
+def restore(result: RunResult, cfg) -> FittedScheme:
+    """Rebuild the trained networks of a cached run (for figures)."""
+    from .fit import build_model
+
+    models = []
+    for tasks, sd in zip(result.tasks, result.state):
+        m = build_model(result.arch, tasks, cfg)
+        m.load_state_dict(sd)
+        models.append(m.eval().to(torch.device(cfg.device)))
+    return FittedScheme(result.scheme, models, [tuple(t) for t in result.tasks], result.history, result.train_s,
+                        arch=result.arch)
+
+
+__all__ = ["ArrayBank", "RunResult", "cached", "cache_path", "check_disjoint", "cross_validate", "fold_parts",
+           "official_parts", "official_split", "predict", "restore", "results_frame", "run_one"]

@@ -1,0 +1,125 @@
+"""Encoder initialisation for the transfer-learning experiments (Tables 2 and 4).
+
+The paper initialises the U-Net's encoder with ImageNet weights of a VGG network (the
+code loads torchvision's ``vgg13_bn``; the decoder starts from scratch), and the Res34-Unet
+baseline with a ResNet-34 encoder pre-trained on Messidor-2 (weights not published). The
+``full`` profile loads timm's ImageNet ``vgg13_bn`` and ``resnet34`` weights (a download).
+
+Nothing may be downloaded in tests or in the smoke profile, so ``smoke`` and ``real`` use a
+**clearly labelled stand-in** ("synthetic-texture pretraining"): the same encoder is
+first trained to classify procedurally drawn, non-fundus pictures - patches of stripes
+of random period and colours on noisy, randomly tinted backgrounds - by the stripes'
+orientation (0, 45, 90, 135 degrees), then its weights initialise the encoder exactly
+where ImageNet weights would. Like ImageNet it is a generic, non-fundus classification task; it
+exercises the transfer code path, not ImageNet's benefit. The pretrained weights are
+cached on disk per (architecture, width, settings).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..models.mtl_unet import VGGEncoder, imagenet_vgg_encoder
+from ..models.res_unet import ResNetEncoder, load_timm_resnet34
+from ..seed import seed_everything
+from ..train import make_learner, tensor_dls
+from .cv import cache_path, cached
+
+ORIENTATIONS = (0, 45, 90, 135)
+
+
+def synthetic_textures(n: int, size: tuple[int, int], seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` uint8 pictures ``(n, 3, H, W)`` of a striped patch and its orientation class (0-3).
+
+    Each picture: a noisy, randomly tinted background and a disc- or square-shaped patch of
+    stripes (random period, phase and two random colours) at 0, 45, 90 or 135 degrees.
+    """
+    rng = np.random.default_rng(seed)
+    h, w = size
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    x = np.empty((n, 3, h, w), np.uint8)
+    y = rng.integers(0, len(ORIENTATIONS), n)
+    for i in range(n):
+        img = rng.uniform(0, 1, 3)[:, None, None] * 0.7 + rng.normal(0, 0.06, (3, h, w))
+        ang = np.deg2rad(ORIENTATIONS[y[i]] + rng.normal(0, 4))
+        u = xx * np.cos(ang) + yy * np.sin(ang)
+        stripes = np.sin(2 * np.pi * u / rng.uniform(3, 7) + rng.uniform(0, 2 * np.pi)) > 0
+        cx, cy, r = rng.uniform(0.3, 0.7) * w, rng.uniform(0.3, 0.7) * h, rng.uniform(0.3, 0.5) * min(h, w)
+        patch = ((xx - cx) ** 2 + (yy - cy) ** 2 <= r * r) if rng.uniform() < 0.5 else \
+            ((np.abs(xx - cx) <= r) & (np.abs(yy - cy) <= r))
+        c1, c2 = rng.uniform(0, 1, (2, 3, 1, 1))
+        img = np.where(patch[None], np.where(stripes[None], c1, c2), img)
+        x[i] = (np.clip(img, 0, 1) * 255).astype(np.uint8)
+    return x, y
+
+
+class _Classifier(nn.Module):
+    """Encoder + global average pooling + linear layer, for the stand-in pretraining task."""
+
+    def __init__(self, encoder: nn.Module, channels: int, n_classes: int) -> None:
+        super().__init__()
+        self.encoder, self.fc = encoder, nn.Linear(channels, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.encoder(x)[-1].mean(dim=(-2, -1)))
+
+
+def _new_encoder(arch: str, cfg) -> nn.Module:
+    if arch == "mtl_unet":
+        return VGGEncoder(3, cfg.width)
+    return ResNetEncoder(3, cfg.resunet_width)
+
+
+def pretrain_standin(arch: str, cfg) -> dict[str, torch.Tensor]:
+    """Encoder weights after the synthetic-texture orientation task (cached on disk).
+
+    ``cfg.pretrain``: ``n`` pictures of ``size`` px (square; convolution weights do not
+    depend on the picture size), ``epochs``, ``lr``, ``bs``.
+    """
+    settings = dict(cfg.pretrain)
+    size = (settings["size"], settings["size"])
+    key = {"what": "standin", "arch": arch, "width": cfg.width if arch == "mtl_unet" else cfg.resunet_width,
+           **settings}
+
+    def compute():
+        seed_everything(settings.get("seed", 0))
+        x, y = synthetic_textures(settings["n"], size, seed=settings.get("seed", 0))
+        xv, yv = synthetic_textures(max(settings["n"] // 8, 8), size, seed=settings.get("seed", 0) + 1)
+        enc = _new_encoder(arch, cfg)
+        model = _Classifier(enc, enc.channels[-1], len(ORIENTATIONS))
+        dls = tensor_dls(x, y, xv, yv, bs=settings["bs"], device=cfg.device, drop_last=True)
+        learn = make_learner(dls, model, nn.CrossEntropyLoss(), cfg, lr=settings["lr"], progress=False,
+                             metrics=[lambda p, t: (p.argmax(1) == t).float().mean()])
+        learn.fit_one_cycle(settings["epochs"], settings["lr"])
+        acc = float(learn.recorder.values[-1][-1])
+        return {"state": {k: v.detach().cpu() for k, v in enc.state_dict().items()}, "accuracy": acc}
+
+    return cached(cache_path(cfg, "pretrain", key), compute)
+
+
+def encoder_init(cfg, arch: str = "mtl_unet") -> tuple[str, Callable | None]:
+    """``(name, init_fn)`` for the profile's transfer learning: ImageNet (full) or the stand-in.
+
+    ``init_fn(model)`` loads the pretrained weights into ``model.encoder``; the decoder and
+    heads keep their fresh initialisation, as in the paper.
+    """
+    if cfg.pretrain == "imagenet":
+        loader = imagenet_vgg_encoder if arch == "mtl_unet" else load_timm_resnet34
+        return "imagenet", lambda model: loader(model.encoder)
+    state = pretrain_standin(arch, cfg)["state"]
+
+    def init(model: nn.Module) -> None:
+        model.encoder.load_state_dict(state)
+
+    return "standin-textures", init
+
+
+def standin_accuracy(cfg, arch: str = "mtl_unet") -> float:
+    """Validation accuracy of the stand-in pretraining (four orientation classes; chance 0.25)."""
+    return pretrain_standin(arch, cfg)["accuracy"]
+
+
+__all__ = ["ORIENTATIONS", "encoder_init", "pretrain_standin", "standin_accuracy", "synthetic_textures"]

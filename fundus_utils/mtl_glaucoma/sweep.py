@@ -1,0 +1,59 @@
+"""Learning-rate study (Figs. 2-3 of Pascal et al. 2022): best validation metric and minimum
+validation loss per task, for STL and MTL-IO, at each learning rate.
+
+Each (scheme, learning rate) trains on the training part of a split with fastai's
+per-epoch validation on its validation part (per-task losses and scores from
+:mod:`fundus_utils.train.multitask_metrics`); the best epoch value is kept per task: the
+highest AUC (glaucoma FC) and Dice (OD, OC), the lowest fovea error and the lowest loss.
+Runs are cached like the other experiments.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..train.mtl_schemes import LABELS
+from .cv import ArrayBank, cache_path, cached
+from .fit import fit_scheme
+
+BETTER = {"auc": max, "dice_od": max, "dice_oc": max, "fovea_px": min}
+TASK_OF = {"auc": "glaucoma", "dice_od": "od", "dice_oc": "oc", "fovea_px": "fovea"}
+
+
+def best_per_task(history: list[dict]) -> dict[str, float]:
+    """Best validation score and minimum validation loss of every task over the epochs."""
+    out: dict[str, float] = {}
+    for h in history:
+        values = np.array([[np.nan if v is None else float(v) for v in row] for row in h["values"]], float)
+        for j, name in enumerate(h["names"]):
+            col = values[:, j]
+            if name.startswith("loss_"):
+                out[name] = float(np.nanmin(col)) if np.isfinite(col).any() else np.nan
+            elif name in BETTER:
+                out[name] = float(BETTER[name](col[np.isfinite(col)])) if np.isfinite(col).any() else np.nan
+    return out
+
+
+def lr_sweep(bank: ArrayBank, parts: dict[str, pd.DataFrame], cfg, tasks: Sequence[str],
+             schemes: Sequence[str] = ("stl", "mtl_io"), lrs: Sequence[float] | None = None,
+             seed: int = 0) -> pd.DataFrame:
+    """One row per (scheme, lr): the best validation metric and minimum loss of each task."""
+    lrs = lrs or cfg.lr_grid
+    rows = []
+    for lr in lrs:
+        for scheme in schemes:
+            key = {"what": "sweep", "scheme": scheme, "lr": lr, "seed": seed, "tasks": list(tasks),
+                   "train": bank.key(parts["train"]), "valid": bank.key(parts["valid"])}
+
+            def compute(scheme=scheme, lr=lr):
+                fitted = fit_scheme(scheme, bank.take(parts["train"]), cfg, tasks, valid=bank.take(parts["valid"]),
+                                    lr=lr, seed=seed, validate=True)
+                return best_per_task(fitted.history)
+
+            rows.append({"method": LABELS[scheme], "lr": lr, **cached(cache_path(cfg, "sweeps", key), compute)})
+    return pd.DataFrame(rows)
+
+
+__all__ = ["BETTER", "TASK_OF", "best_per_task", "lr_sweep"]

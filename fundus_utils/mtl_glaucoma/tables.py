@@ -1,0 +1,77 @@
+"""Result tables in the paper's layout, and the paper's numbers beside ours.
+
+Columns follow Table 1 of Pascal et al. (2022): #P (millions of parameters), time
+(seconds per training iteration), glaucoma AUC, OD Dice, OC Dice, fovea error (pixels);
+each metric as mean ± SD over folds (Tables 1-2) or seeds (Tables 3-4). We add vCDR MAE
+and the AUCs of the two parts of the glaucoma score (FC head, vCDR regression).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..report import paper_values
+
+COLUMNS = {"auc": "AUC", "auc_fc": "AUC (FC)", "auc_vcdr": "AUC (vCDR)", "dice_od": "OD DSC", "dice_oc": "OC DSC",
+           "vcdr_mae": "vCDR MAE", "fovea_px": "Fovea error (px)"}
+ORDER = ["STL", "MTL-IO", "Vanilla MTL", "Res34-Unet", "GradNorm", "PCGrad"]
+
+
+def _fmt(mean: float, sd: float, digits: int) -> str:
+    if not np.isfinite(mean):
+        return "-"
+    return f"{mean:.{digits}f} ± {sd:.{digits}f}" if np.isfinite(sd) else f"{mean:.{digits}f}"
+
+
+def summary(runs: pd.DataFrame, metrics: Sequence[str] = tuple(COLUMNS), digits: int = 3) -> pd.DataFrame:
+    """Mean and SD per method over folds/seeds: numeric columns ``<metric>`` and ``<metric>_sd``."""
+    g = runs.groupby("method", sort=False)
+    out = pd.DataFrame(index=[m for m in ORDER if m in g.groups] + [m for m in g.groups if m not in ORDER])
+    out.index.name = "method"
+    for m in metrics:
+        if m in runs:
+            out[m] = g[m].mean()
+            out[f"{m}_sd"] = g[m].std(ddof=1)
+    out["n"] = g.size()
+    return out
+
+
+def paper_layout(summ: pd.DataFrame, params: pd.Series | None = None, times: pd.Series | None = None,
+                 metrics: Sequence[str] = ("auc", "dice_od", "dice_oc", "fovea_px", "vcdr_mae", "auc_fc", "auc_vcdr"),
+                 digits: int = 3) -> pd.DataFrame:
+    """Display table: ``#P (M)``, ``time (s)``, then ``mean ± SD`` per metric (the paper's Table 1 layout)."""
+    out = pd.DataFrame(index=summ.index)
+    if params is not None:
+        out["#P (M)"] = [f"{params[m] / 1e6:.3f}" if m in params else "-" for m in summ.index]
+    if times is not None:
+        out["time (s)"] = [f"{times[m]:.3f}" if m in times else "-" for m in summ.index]
+    for m in metrics:
+        if m in summ:
+            out[COLUMNS[m]] = [_fmt(a, b, digits) for a, b in zip(summ[m], summ[f"{m}_sd"])]
+    return out
+
+
+def paper_table(key: str) -> pd.DataFrame:
+    """A table of ``paper_values/mtl_glaucoma.json`` indexed by method."""
+    return paper_values.frame("mtl_glaucoma", key, index="method")
+
+
+def paper_vs_ours(summ: pd.DataFrame, key: str, metrics: Sequence[str], extra: dict[str, pd.Series] | None = None,
+                  digits: int = 3) -> pd.DataFrame:
+    """Paper and our means side by side, per metric (``(metric, paper|ours)`` columns)."""
+    paper = paper_table(key)
+    ours = pd.DataFrame(index=summ.index)
+    for m in metrics:
+        if m in summ:
+            ours[m] = summ[m]
+    for name, series in (extra or {}).items():
+        ours[name] = series.reindex(ours.index)
+    cols = [c for c in paper.columns if c in ours.columns]
+    idx = [m for m in ORDER if m in set(paper.index) | set(ours.index)]
+    both = paper_values.side_by_side(ours[cols].reindex(idx), paper[cols].reindex(idx).astype(float))
+    return both.round(digits)
+
+
+__all__ = ["COLUMNS", "ORDER", "paper_layout", "paper_table", "paper_vs_ours", "summary"]
