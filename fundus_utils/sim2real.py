@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
-from tqdm.auto import tqdm
+from .progress import progress
 
 from . import data
 from .config import Config
@@ -50,7 +50,7 @@ def real_set(name: str, task: str, size: int, split: str | None, root=None, limi
         table = table[table["split"] == split]
     table = table.head(limit) if limit else table
     xs, masks, fovs, boxes = [], [], [], []
-    for row in tqdm(table.itertuples(), total=len(table), desc=f"loading {name}", leave=False):
+    for row in progress(table.itertuples(), f"loading {name}", total=len(table)):
         image = data.read_image(row.image)
         mask = data.read_mask(getattr(row, MASK_COLUMN[task]), row.mask_encoding, "od" if task == "od" else "vessel",
                               check_size=image.shape[:2])

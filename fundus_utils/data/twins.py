@@ -22,7 +22,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from ..progress import progress
 
 from .. import config
 from .registry import register
@@ -73,7 +73,7 @@ def _render_set(name: str, folder: Path, plan: pd.DataFrame, size: int, scene_ar
     """Render every planned row to ``folder`` and add the task columns."""
     folder.mkdir(parents=True, exist_ok=True)
     records = []
-    for row, args in tqdm(list(zip(plan.to_dict("records"), scene_args)), desc=f"rendering {name}", leave=False):
+    for row, args in progress(list(zip(plan.to_dict("records"), scene_args)), f"rendering {name}"):
         scene = sample_scene(**args)
         out = render(scene, size)
         image_id = f"{name}-{args['seed']:06d}"

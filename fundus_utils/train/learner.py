@@ -16,7 +16,6 @@ Pass ``opt=fastai.optimizer.Adam`` for fastai's own.
 """
 from __future__ import annotations
 
-import os
 from functools import partial
 from typing import Any, Callable, Iterable, Sequence
 
@@ -32,6 +31,7 @@ from fastcore.basics import noop
 from torch import nn
 
 from ..config import Config
+from ..progress import progress_enabled
 
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "adam": torch.optim.Adam,
@@ -51,13 +51,6 @@ def opt_func(name: str | Callable, **kwargs: Any) -> Callable:
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)} or pass a callable")
     return partial(OptimWrapper, opt=partial(OPTIMIZERS[name], **kwargs))
-
-
-def progress_enabled(progress: bool | None = None) -> bool:
-    """Progress bars on unless ``progress=False`` or ``$FUNDUS_PROGRESS`` is ``0``/``false``/``no``."""
-    if progress is not None:
-        return progress
-    return os.environ.get("FUNDUS_PROGRESS", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def amp_mode(device: torch.device) -> AMPMode | None:

@@ -9,7 +9,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 from sklearn.metrics import roc_auc_score
-from tqdm.auto import tqdm
+from ...progress import progress
 
 from ...evaluation import vertical_cdr
 from ..plots import overlay
@@ -61,7 +61,7 @@ def ground_truth_figure(size: int, seeds: Sequence[int] = (3, 8, 21)) -> Figure:
 def vcdr_statistics(n: int, size: int, prevalence: float = 0.1, seed: int = 0) -> pd.DataFrame:
     """vCDR of ``n`` random eyes: the scene's value and the one measured from the rendered masks."""
     rows = []
-    for i in tqdm(range(n), desc="measuring vCDR", leave=False):
+    for i in progress(range(n), "measuring vCDR"):
         scene = sample_scene(seed + i, prevalence=prevalence)
         out = render(scene, size)
         rows.append({"glaucoma": scene.glaucoma, "device": scene.style.name, "vcdr": scene.vcdr,
