@@ -66,17 +66,6 @@ class Scene:
     def geometry(self) -> Geometry:
         return Geometry(self.disc, self.fovea, self.dd, self.fov_centre, self.style.fov_radius)
 
-    def describe(self) -> dict:
-        """Flat, serialisable summary (for tables and cache keys)."""
-        fov = -1 if self.eye == "R" else 1
-        return {
-            "seed": self.seed, "eye": self.eye, "device": self.style.name, "glaucoma": self.glaucoma,
-            "vcdr": round(self.vcdr, 4), "dd": round(self.dd, 4),
-            "disc_x": self.disc[0] if fov > 0 else 1 - self.disc[0], "disc_y": self.disc[1],
-            "fovea_x": self.fovea[0] if fov > 0 else 1 - self.fovea[0], "fovea_y": self.fovea[1],
-            "findings": "|".join(self.findings),
-        }
-
 
 def sample_vcdr(rng: np.random.Generator, glaucoma: int) -> float:
     """vCDR given the label: overlapping distributions, as in screening populations."""
