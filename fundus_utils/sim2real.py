@@ -103,7 +103,7 @@ def run(task: str, cfg: Config, limit: int | None = None) -> tuple[pd.DataFrame,
         size = cfg.s2r_od_size
     else:
         learn = fit_segmenter(x, y, cfg, epochs=cfg.s2r_vessel_epochs, width=cfg.s2r_width,
-                              patch=cfg.s2r_vessel_patch, per_image=cfg.s2r_patches_per_image, bs=cfg.batch_size)
+                              patch=cfg.s2r_vessel_patch, per_image=cfg.s2r_patches_per_image, bs=cfg.s2r_vessel_bs)
         size = cfg.s2r_vessel_size
     trained = time.perf_counter()
     scores = []
