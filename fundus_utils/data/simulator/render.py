@@ -177,9 +177,11 @@ def _vessels(img: np.ndarray, scene: Scene, size: int) -> np.ndarray:
             if len(seg) >= 2:
                 cv2.polylines(layers[branch.artery], [seg], False, float(value[a]), int(thick[a]), cv2.LINE_AA, SHIFT)
     veins, arteries = np.minimum(layers[False], 1), np.minimum(layers[True], 1)
+    covered = np.maximum(veins, arteries)
+    where = covered > 0  # vessels cover a small part of the picture: blend only there
     k = scene.vessel_contrast
-    img *= (1 - veins[..., None] * (k * VEIN_ABSORB)) * (1 - arteries[..., None] * (k * ARTERY_ABSORB))
-    return np.maximum(veins, arteries) >= 0.5
+    img[where] *= (1 - veins[where][:, None] * (k * VEIN_ABSORB)) * (1 - arteries[where][:, None] * (k * ARTERY_ABSORB))
+    return covered >= 0.5
 
 
 def _illumination(scene: Scene, size: int) -> np.ndarray:
