@@ -45,7 +45,7 @@ def fit_segmenter(x: np.ndarray, y: np.ndarray, cfg: Config, epochs: int, width:
     its batch. The last ``valid_fraction`` of the samples (whole images) monitors training (the learner's recorder
     holds the losses); evaluation on held-out data is the caller's business.
     """
-    n_valid = max(1, int(len(x) * valid_fraction))  # the last n_valid samples
+    n_valid = max(1, int(len(x) * valid_fraction))
     masks = y[:, None].astype(np.uint8)
     dls = tensor_dls(x[:-n_valid], masks[:-n_valid], x[-n_valid:], masks[-n_valid:], bs=bs, device=cfg.device,
                      augment=random_patches(patch, per_image) if patch else random_flips, drop_last=True)

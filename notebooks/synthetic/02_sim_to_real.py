@@ -25,9 +25,8 @@
 # Real images are padded to a square, resized, standardised per colour channel inside
 # the field of view (the same preprocessing as the synthetic ones), segmented, and the
 # probabilities mapped back to the original pixel grid, where Dice is computed against
-# the datasets' own masks (vessels: inside the field of view, as is customary). The
-# probability threshold is chosen on held-out *synthetic* images, never on the real
-# ones. The
+# the datasets' own masks (vessels: inside the field of view, as is customary), with
+# the probability threshold fixed at 0.5 (never tuned on the real images). The
 # targets are Dice ≥ 0.80 for the optic disc on REFUGE Test400 and ≥ 0.60 for vessels
 # on DRIVE. Where the real data is absent (no `$FUNDUS_DATA`, no `../shared/data`), the
 # experiment is skipped with a note. The `smoke` profile trains small networks briefly;
