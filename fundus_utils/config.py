@@ -59,8 +59,8 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         # s2r_min_dice: what the notebook asserts on REFUGE / DRIVE: above chance in smoke (an
         # all-vessel prediction scores about 0.21 on DRIVE), the targets in real and full.
         "smoke": dict(gallery_size=256, n_scenes=400, stat_size=128, s2r_width=8,
-                      s2r_od_size=96, s2r_od_train=192, s2r_od_epochs=4,
-                      s2r_vessel_size=512, s2r_vessel_train=32, s2r_vessel_epochs=16, s2r_vessel_patch=64,
+                      s2r_od_size=96, s2r_od_train=256, s2r_od_epochs=5,
+                      s2r_vessel_size=512, s2r_vessel_train=32, s2r_vessel_epochs=24, s2r_vessel_patch=64,
                       s2r_patches_per_image=8, s2r_vessel_bs=8, batch_size=16, s2r_min_dice={"od": 0.5, "vessels": 0.25}),
         "real": dict(gallery_size=512, n_scenes=1000, stat_size=256, s2r_width=16,
                      s2r_od_size=96, s2r_od_train=512, s2r_od_epochs=6,
