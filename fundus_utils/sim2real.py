@@ -107,7 +107,7 @@ def run(task: str, cfg: Config, limit: int | None = None) -> tuple[pd.DataFrame,
         learn = fit_segmenter(x, y, cfg, epochs=cfg.s2r_od_epochs, width=cfg.s2r_width, bs=cfg.batch_size)
         size = cfg.s2r_od_size
     else:
-        learn = fit_segmenter(x, y, cfg, epochs=cfg.s2r_vessel_epochs, width=cfg.s2r_width,
+        learn = fit_segmenter(x, y, cfg, epochs=cfg.s2r_vessel_epochs, width=cfg.s2r_vessel_width,
                               patch=cfg.s2r_vessel_patch, per_image=cfg.s2r_patches_per_image, bs=cfg.s2r_vessel_bs)
         size = cfg.s2r_vessel_size
     trained = time.perf_counter()
@@ -136,6 +136,7 @@ def summarise(scores: pd.DataFrame, task: str, facts: dict) -> pd.DataFrame:
     rows = [{"task": task, "test set": name, "images": len(group), "Dice [95% CI]": mean_ci_text(group["dice"]),
              "mean dice": round(group["dice"].mean(), 4),
              "target": TARGETS[task] if name in ("REFUGE", "DRIVE") else np.nan,
+             "target met": ("yes" if group["dice"].mean() >= TARGETS[task] else "no") if name in ("REFUGE", "DRIVE") else "",
              "synthetic images": facts["n_synthetic"], "train s": round(facts["train_s"], 1)}
             for name, group in scores.groupby("dataset", sort=False)]
     return pd.DataFrame(rows).rename(columns={"test set": "dataset"})
