@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
-from .progress import progress
 
 from . import data
 from .config import Config
 from .data.preprocess import Letterbox, fov_from_image, letterbox, standardise, unletterbox
 from .evaluation import dice, mean_ci_text
+from .progress import progress
 from .train.segmentation import fit_segmenter, predict_probabilities
 
 TARGETS = {"od": 0.80, "vessels": 0.60}  # Dice the simulator should reach on REFUGE Test400 / DRIVE test

@@ -22,9 +22,9 @@ from typing import Sequence
 import cv2
 import numpy as np
 import pandas as pd
-from ..progress import progress
 
 from .. import config
+from ..progress import progress
 from .registry import register
 from .simulator import FINDINGS, render, sample_scene
 from .simulator.rfmid import CONDITIONS, findings_for, sample_labels

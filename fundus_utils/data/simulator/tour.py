@@ -9,9 +9,9 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 from sklearn.metrics import roc_auc_score
-from ...progress import progress
 
 from ...evaluation import vertical_cdr
+from ...progress import progress
 from ..plots import overlay
 from .lesions import FAMILIES
 from .render import render
