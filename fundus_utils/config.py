@@ -86,12 +86,13 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "mtl_glaucoma": {
         # smoke: synthetic twin (balanced classes), 2 folds, narrow network, one-cycle, BCE+Dice; the
         # 96 px picture cut to the band of rows holding disc and fovea (30-63 %): 96x32 px per image
-        "smoke": dict(dataset="synthetic-refuge", twin=dict(n=160, size=96, seed=7, prevalence=0.5, k_folds=2),
-                      image_size=96, rows=(0.3, 0.6333), width=6, dropout=0.8, batch_size=4, lr=1e-2, epochs=4,
+        "smoke": dict(dataset="synthetic-refuge", twin=dict(n=128, size=96, seed=7, prevalence=0.5, k_folds=2),
+                      image_size=96, rows=(0.3, 0.6333), width=6, dropout=0.8, batch_size=4, lr=5e-3, epochs=8,
                       schedule="one_cycle", pct_start=0.25, augment=False, seg_loss="bce+dice", focal_gamma=2.0,
                       fovea_variance_256=50.0, gradnorm_alpha=1.5, cv_folds=None, seeds=(0, 1),
-                      lr_grid=(3e-3, 1e-2, 3e-2), pretrain=dict(n=384, size=32, epochs=2, lr=1e-2, bs=32),
-                      resunet_width=8, threads=1, timing_iters=3),
+                      lr_grid=(2e-3, 5e-3, 1e-2), pretrain=dict(n=512, size=32, resnet_size=64, epochs=4, lr=1e-2,
+                                                                bs=32),
+                      resunet_width=8, threads=1, timing_iters=2),
         # real: REFUGE Validation400 -> Test400 at 128 px on CPU (no fovea, no Validation glaucoma labels)
         "real": dict(dataset="REFUGE", twin=None, image_size=128, rows=None, width=16, dropout=0.8, batch_size=8,
                      lr=3e-3, epochs=12, schedule="one_cycle", pct_start=0.25, augment=True, seg_loss="bce+dice",

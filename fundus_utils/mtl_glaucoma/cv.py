@@ -58,6 +58,7 @@ class RunResult:
     tasks: list | None = None
     gradnorm_weights: list | None = None
     arch: str = "mtl_unet"
+    train_cpu_s: float = float("nan")
 
     @property
     def method(self) -> str:
@@ -65,7 +66,8 @@ class RunResult:
 
     def row(self) -> dict:
         return {"scheme": self.scheme, "method": self.method, "split": self.split, "seed": self.seed,
-                "init": self.init, "params": self.n_params, "train_s": self.train_s, **self.metrics}
+                "init": self.init, "params": self.n_params, "train_s": self.train_s,
+                "train_cpu_s": self.train_cpu_s, **self.metrics}
 
 
 def check_disjoint(parts: dict[str, pd.DataFrame]) -> None:
@@ -155,7 +157,7 @@ def run_one(bank: ArrayBank, parts: dict[str, pd.DataFrame], scheme: str, cfg, t
         metrics, rows = evaluate(fitted, train, test, cfg)
         state = [{k: v.detach().cpu() for k, v in m.state_dict().items()} for m in fitted.models] if keep_state else None
         return RunResult(scheme, split, seed, init, metrics, rows, fitted.n_params, fitted.train_s, fitted.history,
-                         state, [list(t) for t in fitted.tasks], fitted.gradnorm_weights, arch)
+                         state, [list(t) for t in fitted.tasks], fitted.gradnorm_weights, arch, fitted.train_cpu_s)
 
     return cached(cache_path(cfg, "runs", key), compute, use_cache)
 

@@ -63,6 +63,7 @@ class FittedScheme:
     train_s: float = 0.0
     gradnorm_weights: list[list[float]] | None = None
     arch: str = "mtl_unet"
+    train_cpu_s: float = 0.0   # process CPU time (all threads) spent training: load-independent
 
     @property
     def n_params(self) -> int:
@@ -113,7 +114,7 @@ def fit_scheme(scheme: str, train: TaskArrays, cfg, tasks: Sequence[str], valid:
     lr = lr or cfg.lr
     epochs = epochs or cfg.epochs
     models, histories, gn = [], [], None
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for i, group in enumerate(scheme_tasks(scheme, tasks)):
         seed_everything(seed * 1000 + i)
         model = build_model(arch, group, cfg)
@@ -131,7 +132,7 @@ def fit_scheme(scheme: str, train: TaskArrays, cfg, tasks: Sequence[str], valid:
         learn.remove_cbs(learn.cbs.filter(lambda c: isinstance(c, SkipValidation)))
         models.append(learn.model.eval())
     return FittedScheme(scheme, models, [tuple(g) for g in scheme_tasks(scheme, tasks)], histories,
-                        time.perf_counter() - t0, gn, arch)
+                        time.perf_counter() - t0, gn, arch, time.process_time() - c0)
 
 
 @torch.no_grad()

@@ -77,10 +77,12 @@ def pretrain_standin(arch: str, cfg) -> dict[str, torch.Tensor]:
     """Encoder weights after the synthetic-texture orientation task (cached on disk).
 
     ``cfg.pretrain``: ``n`` pictures of ``size`` px (square; convolution weights do not
-    depend on the picture size), ``epochs``, ``lr``, ``bs``.
+    depend on the picture size; ``resnet_size`` for the ResNet encoder, whose stride-4 stem
+    needs bigger pictures to see the stripes), ``epochs``, ``lr``, ``bs``.
     """
     settings = dict(cfg.pretrain)
-    size = (settings["size"], settings["size"])
+    side = settings.get("resnet_size", settings["size"]) if arch == "res34_unet" else settings["size"]
+    size = (side, side)
     key = {"what": "standin", "arch": arch, "width": cfg.width if arch == "mtl_unet" else cfg.resunet_width,
            **settings}
 
