@@ -21,6 +21,8 @@ For each test image (Pascal et al., Sci Rep 2022, Methods; authors' ``metrics.py
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
@@ -58,6 +60,12 @@ def evaluate(fitted: FittedScheme, train: TaskArrays, test: TaskArrays, cfg,
     Returns ``(metrics, per_image)``; ``per_image`` has the scores for ROC curves.
     """
     probs = probs if probs is not None else predict(fitted, test.x, cfg)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns (e.g. no fovea) are reported as NaN
+        return _evaluate(probs, train, test)
+
+
+def _evaluate(probs: dict[str, np.ndarray], train: TaskArrays, test: TaskArrays) -> tuple[dict[str, float], pd.DataFrame]:
     n = len(test)
     rows = pd.DataFrame({"image_id": test.image_id, "glaucoma": test.glaucoma})
     out: dict[str, float] = {}
