@@ -105,6 +105,15 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
                      lr_grid=(1e-5, 3e-5, 1e-4, 3e-4, 1e-3), pretrain="imagenet", resunet_width=64, threads=None,
                      timing_iters=20),
     },
+    # Zhao, Liu, Zhang, Lei (REFUGE-style report). Keys: seg_* = CE-Net / U-Net segmentation,
+    # fovea_* = bi-distance fovea regression, cls_* = classification ensemble, lodo_* =
+    # leave-one-dataset-out. full = the paper's settings (512 px, RAdam, bs 16, 200 epochs,
+    # lr 1e-3 x0.1 every 30 epochs, ImageNet encoders).
+    "refuge_ensemble": {
+        "smoke": dict(dataset="synthetic-refuge"),
+        "real": dict(dataset="REFUGE"),
+        "full": dict(dataset="REFUGE"),
+    },
 }
 
 
