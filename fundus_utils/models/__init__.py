@@ -45,6 +45,8 @@ def create_model(name: str, **kwargs: Any) -> nn.Module:
 from . import unet  # noqa: E402,F401  (registers "unet")
 from . import mtl_unet  # noqa: E402,F401  (registers "mtl_unet": the MTL-IO paper's VGG U-Net)
 from . import res_unet  # noqa: E402,F401  (registers "res34_unet": the MTL-IO paper's Table 2 baseline)
+from . import cenet  # noqa: E402,F401  (registers "cenet": CE-Net, Gu et al. 2019; refuge_ensemble)
+from . import gap_resnet  # noqa: E402,F401  (registers "gap_resnet": the five ensemble members; refuge_ensemble)
 from .unet import UNet  # noqa: E402
 
 __all__ = ["UNet", "create_model", "list_models", "register_model"]
