@@ -110,9 +110,57 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     # leave-one-dataset-out. full = the paper's settings (512 px, RAdam, bs 16, 200 epochs,
     # lr 1e-3 x0.1 every 30 epochs, ImageNet encoders).
     "refuge_ensemble": {
-        "smoke": dict(dataset="synthetic-refuge"),
-        "real": dict(dataset="REFUGE"),
-        "full": dict(dataset="REFUGE"),
+        "smoke": dict(dataset="synthetic-refuge",
+                      # cls_*/lodo_* (classification ensemble, leave-one-dataset-out): the twin's three camera
+                      # styles are the "datasets"; 128 px pictures zoomed x2 (a 30-degree field: the disc spans
+                      # ~37 px, so the cup is resolved), full image and contrast-stretched disc crops (2 x disc
+                      # diameter) at 32 px, a 0.3 M-parameter narrow timm ResNet, one-cycle RAdam, batch 32 (the
+                      # steps, not the pixels, cost time here), so that 4 x 5 trainings fit the 90 s budget;
+                      # prevalence 0.4 for a stable AUC
+                      pretrained=False,
+                      cls_twin=dict(n=360, size=128, seed=11, prevalence=0.4, k_folds=2,
+                                    split_fractions=(0.6, 0.1, 0.3), zoom=2.0),
+                      cls_backbone="resnet_narrow", cls_members=("full", "disc", "2gap", "3gap", "cc"),
+                      cls_inputs={"full": "image", "disc": "disc", "2gap": "disc", "3gap": "disc", "cc": "disc"},
+                      cls_source_size=128, cls_image_size=32, cls_crop_size=32, cls_crop_factor=2.0,
+                      cls_fallback_diameter=0.15, cls_crop_stretch=True,
+                      cls_locator=dict(size=32, width=8, depth=3, epochs=6, lr=1e-2, bs=8, max_images=120),
+                      cls_epochs=12, cls_bs=32, cls_lr=2e-2, cls_schedule="one_cycle", cls_lr_step=30,
+                      cls_lr_gamma=0.1, cls_wd=None, cls_cc_reduction=2, cls_n_boot=1000, cls_threads=1,
+                      cls_min_auc=0.75,
+                      lodo_domain_column="device", lodo_datasets=("zeiss", "canon", "topcon"),
+                      lodo_monitor_fraction=0.1, lodo_in_domain=True, lodo_min_datasets=2, lodo_open_kwargs={}),
+        "real": dict(dataset="REFUGE",
+                     # cls_*/lodo_*: REFUGE Test400 (the copy's only glaucoma labels) <-> Drishti-GS1 (all 101
+                     # labels) at low resolution on CPU; the locator also learns from Validation400's OD masks
+                     pretrained=False,
+                     cls_twin=None, cls_backbone="resnet_narrow", cls_members=("full", "disc", "2gap", "3gap", "cc"),
+                     cls_inputs={"full": "image", "disc": "disc", "2gap": "disc", "3gap": "disc", "cc": "disc"},
+                     cls_source_size=512, cls_image_size=96, cls_crop_size=64, cls_crop_factor=2.0,
+                     cls_fallback_diameter=0.15, cls_crop_stretch=True,
+                     cls_locator=dict(size=64, width=8, depth=3, epochs=8, lr=1e-2, bs=8, max_images=300),
+                     cls_epochs=12, cls_bs=32, cls_lr=1e-2, cls_schedule="one_cycle", cls_lr_step=30,
+                     cls_lr_gamma=0.1, cls_wd=None, cls_cc_reduction=2, cls_n_boot=2000, cls_threads=1,
+                     cls_min_auc=0.6,
+                     lodo_domain_column="dataset", lodo_datasets=("REFUGE", "Drishti-GS1"),
+                     lodo_monitor_fraction=0.1, lodo_in_domain=False, lodo_min_datasets=2,
+                     lodo_open_kwargs={"Drishti-GS1": {"labels_for": "all"}}),
+        "full": dict(dataset="REFUGE",
+                     # cls_*/lodo_*: the paper's setting - ResNet50 with ImageNet weights, 512 px whole image and
+                     # disc crop (cut from a 1024 px picture), RAdam, batch 16, 200 epochs, lr 1e-3 x0.1 every 30
+                     # epochs; LODO over the five datasets of Table 1
+                     pretrained=True,
+                     cls_twin=None, cls_backbone="resnet50", cls_members=("full", "disc", "2gap", "3gap", "cc"),
+                     cls_inputs={"full": "image", "disc": "disc", "2gap": "disc", "3gap": "disc", "cc": "disc"},
+                     cls_source_size=1024, cls_image_size=512, cls_crop_size=512, cls_crop_factor=2.0,
+                     cls_fallback_diameter=0.15, cls_crop_stretch=True,
+                     cls_locator=dict(size=256, width=32, depth=5, epochs=40, lr=1e-3, bs=16, max_images=None),
+                     cls_epochs=200, cls_bs=16, cls_lr=1e-3, cls_schedule="step", cls_lr_step=30, cls_lr_gamma=0.1,
+                     cls_wd=None, cls_cc_reduction=8, cls_n_boot=2000, cls_threads=None, cls_min_auc=0.6,
+                     lodo_domain_column="dataset",
+                     lodo_datasets=("REFUGE", "ORIGA", "Drishti-GS1", "RIM-ONE-r3", "ACRIMA"),
+                     lodo_monitor_fraction=0.1, lodo_in_domain=True, lodo_min_datasets=2,
+                     lodo_open_kwargs={"Drishti-GS1": {"labels_for": "all"}}),
     },
 }
 

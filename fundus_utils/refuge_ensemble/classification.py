@@ -1,0 +1,209 @@
+"""Glaucoma classification ensemble of Zhao et al.: training one member, averaging, scoring.
+
+Paper (Sections 1 and 4.2): five ResNet50 variants (:mod:`fundus_utils.models.gap_resnet`),
+each trained with cross-entropy, RAdam, batch 16, 200 epochs, learning rate 1e-3 multiplied
+by 0.1 every 30 epochs, 512 x 512 inputs (whole image or disc crop); "integrating all the
+results" gives the final prediction.
+
+* :func:`fit_member` trains one member with a fastai ``Learner`` (``make_learner``: device,
+  AMP and channels_last from ``cfg``), ``CrossEntropyLossFlat``, PyTorch's ``RAdam``, and
+  either the paper's step schedule (``cfg.cls_schedule == "step"``: fastai ``ParamScheduler``
+  with lr x ``cfg.cls_lr_gamma`` every ``cfg.cls_lr_step`` epochs) or a one-cycle schedule.
+* The ensemble rule (our reading of "integrating"): the **unweighted mean of the members'
+  glaucoma probabilities** (softmax of the two logits), :func:`ensemble_probability`.
+* The paper reports no numbers, so the book scores with the REFUGE challenge's metrics:
+  ROC AUC with a 95 % percentile-bootstrap interval (:func:`auc_ci`, over images) and the
+  sensitivity at 85 % specificity (:func:`sensitivity_at_specificity`).
+
+Inputs are uint8 ``N x H x W x 3`` arrays; they are normalised with ImageNet statistics on
+the fly (the full profile starts from ImageNet weights).
+"""
+from __future__ import annotations
+
+from functools import partial
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..config import Config
+from ..evaluation.stats import bootstrap_ci
+from ..models import create_model
+
+MEMBERS = ("full", "disc", "2gap", "3gap", "cc")
+ENSEMBLE = "ensemble"
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+# ------------------------------------------------------------------------------ training
+
+def radam(**kwargs):
+    """fastai ``opt_func`` for PyTorch's RAdam (Liu et al., ICLR 2020), as the paper uses."""
+    from fastai.optimizer import OptimWrapper
+
+    return partial(OptimWrapper, opt=partial(torch.optim.RAdam, **kwargs))
+
+
+def step_schedule(lr: float, epochs: int, step: int, gamma: float):
+    """fastai schedule function: ``lr * gamma ** floor(epoch / step)`` over training progress ``pos`` in [0, 1]."""
+    if step <= 0 or epochs <= 0:
+        raise ValueError(f"step_schedule: epochs and step must be positive (got {epochs}, {step})")
+
+    def sched(pos: float) -> float:
+        epoch = min(int(pos * epochs + 1e-9), epochs - 1)
+        return lr * gamma ** (epoch // step)
+    return sched
+
+
+def channels_first(images: np.ndarray) -> np.ndarray:
+    """uint8 ``N x H x W x C`` -> contiguous ``N x C x H x W`` (the loaders' layout)."""
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise ValueError(f"expected images N x H x W x C (C = 1 or 3), got shape {images.shape}")
+    return np.ascontiguousarray(images.transpose(0, 3, 1, 2))
+
+
+def fit_member(variant: str, x_train: np.ndarray, y_train: np.ndarray, x_valid: np.ndarray, y_valid: np.ndarray,
+               cfg: Config, seed: int = 0, progress: bool | None = None):
+    """Train ensemble member ``variant`` on uint8 images ``N x H x W x 3`` and 0/1 labels; returns the Learner.
+
+    Settings: ``cfg.cls_backbone``, ``pretrained``, ``cls_cc_reduction``, ``cls_epochs``,
+    ``cls_bs``, ``cls_lr``, ``cls_schedule`` (``"step"`` or ``"one_cycle"``), ``cls_lr_step``,
+    ``cls_lr_gamma``, ``cls_wd``. The validation images only monitor training (no selection).
+    """
+    from fastai.callback.schedule import ParamScheduler
+    from fastai.losses import CrossEntropyLossFlat
+
+    from ..seed import seed_everything
+    from ..train.learner import make_learner
+    from ..train.loaders import random_flips, tensor_dls
+
+    y_train, y_valid = np.asarray(y_train), np.asarray(y_valid)
+    if len(x_train) != len(y_train) or len(x_valid) != len(y_valid):
+        raise ValueError(f"fit_member({variant}): {len(x_train)}/{len(x_valid)} images but "
+                         f"{len(y_train)}/{len(y_valid)} labels")
+    if len(np.unique(y_train)) < 2:
+        raise ValueError(f"fit_member({variant}): the training labels hold a single class {np.unique(y_train)}")
+    seed_everything(seed)
+    dls = tensor_dls(channels_first(x_train), y_train.astype(np.int64), channels_first(x_valid),
+                     y_valid.astype(np.int64), bs=int(cfg.cls_bs), device=cfg.device, augment=random_flips,
+                     num_workers=cfg.num_workers, mean=IMAGENET_MEAN, std=IMAGENET_STD,
+                     drop_last=len(x_train) > cfg.cls_bs)
+    model = create_model("gap_resnet", variant=variant, backbone=cfg.cls_backbone, pretrained=cfg.pretrained,
+                         cc_reduction=cfg.cls_cc_reduction)
+    learn = make_learner(dls, model, CrossEntropyLossFlat(), cfg=cfg, lr=cfg.cls_lr, opt=radam(),
+                         wd=cfg.cls_wd, progress=progress)
+    epochs = int(cfg.cls_epochs)
+    if cfg.cls_schedule == "step":
+        sched = step_schedule(cfg.cls_lr, epochs, int(cfg.cls_lr_step), float(cfg.cls_lr_gamma))
+        learn.fit(epochs, cbs=[ParamScheduler({"lr": sched})])
+    elif cfg.cls_schedule == "one_cycle":
+        learn.fit_one_cycle(epochs, cfg.cls_lr)
+    else:
+        raise ValueError(f"cls_schedule must be 'step' or 'one_cycle', got {cfg.cls_schedule!r}")
+    return learn
+
+
+def predict_member(learn, images: np.ndarray, cfg: Config, bs: int = 64) -> np.ndarray:
+    """Glaucoma probability (softmax, class 1) of a trained member for uint8 images ``N x H x W x 3``."""
+    from ..train.learner import predict_batches
+
+    out = predict_batches(learn.model, channels_first(images), bs=bs, device=cfg.device,
+                          activation=lambda t: torch.softmax(t, dim=1), mean=IMAGENET_MEAN, std=IMAGENET_STD,
+                          channels_last=cfg.channels_last, amp=cfg.amp)
+    return out[:, 1].astype(np.float64)
+
+
+def ensemble_probability(probs: Mapping[str, np.ndarray], members: Sequence[str] | None = None) -> np.ndarray:
+    """The ensemble's glaucoma probability: the unweighted mean of the members' probabilities."""
+    names = list(members) if members is not None else [k for k in probs if k != ENSEMBLE]
+    if not names:
+        raise ValueError("ensemble_probability: no member probabilities given")
+    missing = [m for m in names if m not in probs]
+    if missing:
+        raise KeyError(f"ensemble_probability: no probabilities for members {missing}; have {sorted(probs)}")
+    stack = np.stack([np.asarray(probs[m], float) for m in names])
+    return stack.mean(axis=0)
+
+
+# ------------------------------------------------------------------------------- metrics
+
+def _check_binary(y: np.ndarray, p: np.ndarray, what: str) -> tuple[np.ndarray, np.ndarray]:
+    y, p = np.asarray(y).astype(float), np.asarray(p, float)
+    if y.shape != p.shape:
+        raise ValueError(f"{what}: {y.shape} labels but {p.shape} scores")
+    if not set(np.unique(y)) <= {0.0, 1.0}:
+        raise ValueError(f"{what}: labels must be 0/1, got {np.unique(y)[:5]}")
+    return y, p
+
+
+def sensitivity_at_specificity(y: np.ndarray, p: np.ndarray, specificity: float = 0.85) -> float:
+    """Highest sensitivity among thresholds whose specificity is at least ``specificity`` (REFUGE's 0.85).
+
+    Thresholds are the observed scores (``score >= t`` is positive); NaN when a class is absent.
+    """
+    from sklearn.metrics import roc_curve
+
+    y, p = _check_binary(y, p, "sensitivity_at_specificity")
+    if y.min() == y.max():
+        return float("nan")
+    fpr, tpr, _ = roc_curve(y, p, drop_intermediate=False)
+    ok = fpr <= 1 - specificity + 1e-12
+    return float(tpr[ok].max())
+
+
+def _pairwise_auc(y: np.ndarray, p: np.ndarray):
+    """A function idx -> AUC of the resample ``idx`` (Mann-Whitney with ties = 1/2), from one comparison matrix."""
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    wins = (p[pos][:, None] > p[neg][None, :]) + 0.5 * (p[pos][:, None] == p[neg][None, :])
+    where = np.full(len(y), -1)
+    where[pos], where[neg] = np.arange(len(pos)), np.arange(len(neg))
+
+    def auc(idx: np.ndarray) -> float:
+        idx = np.asarray(idx, int)
+        cp = np.bincount(where[idx[y[idx] == 1]], minlength=len(pos))
+        cn = np.bincount(where[idx[y[idx] == 0]], minlength=len(neg))
+        if cp.sum() == 0 or cn.sum() == 0:
+            return float("nan")
+        return float(cp @ wins @ cn / (cp.sum() * cn.sum()))
+    return auc
+
+
+def auc_ci(y: np.ndarray, p: np.ndarray, n_boot: int = 2000, level: float = 0.95, seed: int = 0
+           ) -> tuple[float, float, float]:
+    """ROC AUC and its percentile-bootstrap interval over images (``evaluation.stats.bootstrap_ci``).
+
+    Resamples that lose a class are dropped; NaNs when the labels hold one class only.
+    """
+    y, p = _check_binary(y, p, "auc_ci")
+    if y.min() == y.max():
+        return float("nan"), float("nan"), float("nan")
+    auc = _pairwise_auc(y, p)
+    point = auc(np.arange(len(y)))
+    _, lo, hi = bootstrap_ci(np.arange(len(y)), statistic=auc, n_boot=n_boot, level=level, seed=seed)
+    if np.isnan(lo) or np.isnan(hi):  # a resample without one class: redo with those resamples dropped
+        rng = np.random.default_rng(seed)
+        boots = np.array([auc(rng.integers(0, len(y), len(y))) for _ in range(n_boot)])
+        alpha = (1 - level) / 2
+        lo, hi = np.nanquantile(boots, alpha), np.nanquantile(boots, 1 - alpha)
+    return point, float(lo), float(hi)
+
+
+def score(y: np.ndarray, probs: Mapping[str, np.ndarray], n_boot: int = 2000, specificity: float = 0.85,
+          seed: int = 0) -> pd.DataFrame:
+    """One row per model (members, then ``ensemble`` if given): n, positives, AUC with CI, sensitivity."""
+    y = np.asarray(y)
+    rows = []
+    for name, p in probs.items():
+        auc, lo, hi = auc_ci(y, p, n_boot=n_boot, seed=seed)
+        rows.append(dict(model=name, n=len(y), positives=int(np.sum(y == 1)), auc=auc, auc_lo=lo, auc_hi=hi,
+                         sens_at_spec=sensitivity_at_specificity(y, p, specificity)))
+    return pd.DataFrame(rows)
+
+
+def auc_text(auc: float, lo: float, hi: float, digits: int = 3) -> str:
+    """``0.912 [0.870, 0.950]`` for tables."""
+    if np.isnan(auc):
+        return "n/a"
+    return f"{auc:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
