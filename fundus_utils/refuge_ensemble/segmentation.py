@@ -1,0 +1,386 @@
+"""Joint optic disc / cup segmentation on disc crops: CE-Net against a plain U-Net, with and without ellipses.
+
+Zhao, Liu, Zhang, Lei (Sec. 2 and 4.2): CE-Net (:mod:`fundus_utils.models.cenet`) with a
+Dice loss, ellipse fitting to smooth the predicted boundaries
+(:mod:`fundus_utils.evaluation.ellipse`), RAdam, batch 16, 200 epochs, lr 1e-3 x0.1 every
+30 epochs.
+
+Our reading where the paper is silent
+    * Input: the paper resizes whole images to 512 px "to train classification and fovea
+      localization" and cuts disc crops of about twice the disc diameter resized to 512 px;
+      segmentation is not listed with the whole-image tasks, and CE-Net's own OD/OC
+      experiments use disc-centred crops, so we segment crops. Training crops are centred
+      on the *ground-truth* disc (centre of mass of the OD mask, side = 2 x its larger
+      extent) with a random shift and scale (``seg_jitter``) so the networks tolerate
+      localisation errors; test crops are centred on the disc found by a low-resolution
+      U-Net locator trained on the training images only
+      (:mod:`fundus_utils.refuge_ensemble.disc_crop`), never on test ground truth.
+    * Output: two sigmoid channels, OD and OC (multi-label, the cup is not forced inside
+      the disc), Dice loss averaged over both; each thresholded at 0.5 and reduced to its
+      largest connected component; "with ellipse" replaces each by its fitted ellipse.
+    * Scoring: predictions are pasted back into the whole picture at the evaluation size
+      and compared with the whole ground-truth masks (a crop that misses part of the disc
+      is penalised): Dice per image, vCDR absolute error, mean with 95 % bootstrap CIs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import cv2
+import numpy as np
+import pandas as pd
+import torch
+from fastai.callback.schedule import ParamScheduler
+from torch import nn
+
+from ..config import Config
+from ..data import load_resized
+from ..evaluation import dice, vertical_cdr
+from ..evaluation.ellipse import fit_ellipse
+from ..evaluation.postprocess import largest_component
+from ..evaluation.stats import bootstrap_ci
+from ..models import create_model
+from ..train.learner import make_learner, predict_batches
+from ..train.loaders import random_flips, tensor_dls
+from ..train.losses import dice_loss
+from ..train.segmentation import fit_segmenter, predict_probabilities
+from . import disc_crop
+
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+
+# --------------------------------------------------------------------------- optimisation
+def optimizer(name: str) -> str | Callable:
+    """``"radam"`` -> fastai's ``RAdam`` (the paper's optimiser); other names go to ``make_learner``."""
+    if name == "radam":
+        from fastai.optimizer import RAdam
+
+        return RAdam
+    return name
+
+
+def step_lr(lr: float, epochs: int, every: int = 30, factor: float = 0.1) -> Callable[[float], float]:
+    """fastai schedule (function of training progress in [0, 1]): ``lr * factor ** (epoch // every)``."""
+    if epochs < 1 or every < 1:
+        raise ValueError(f"step_lr: epochs and every must be >= 1, got {epochs}, {every}")
+
+    def sched(pos: float) -> float:
+        epoch = min(int(float(pos) * epochs), epochs - 1)
+        return lr * factor ** (epoch // every)
+    return sched
+
+
+def fit_with_schedule(learn, epochs: int, lr: float, schedule: str, every: int = 30, factor: float = 0.1) -> None:
+    """Train ``learn``: ``"step"`` = the paper's decay (x``factor`` every ``every`` epochs), ``"one_cycle"``
+    = fastai's one-cycle policy (short CPU runs), ``"constant"``."""
+    if schedule == "step":
+        learn.fit(epochs, lr, cbs=ParamScheduler({"lr": step_lr(lr, epochs, every, factor)}))
+    elif schedule == "one_cycle":
+        learn.fit_one_cycle(epochs, lr)
+    elif schedule == "constant":
+        learn.fit(epochs, lr)
+    else:
+        raise ValueError(f"unknown schedule {schedule!r}; choose step, one_cycle or constant")
+
+
+class DiceLoss(nn.Module):
+    """Soft Dice loss over all output channels (the paper's segmentation loss), on logits."""
+
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return dice_loss(logits, target)
+
+    def activation(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(x)
+
+    def decodes(self, x: torch.Tensor) -> torch.Tensor:
+        return (x > 0.5).float()
+
+
+# --------------------------------------------------------------------------- data and crops
+@dataclass
+class SegData:
+    """Whole pictures and their OD/OC masks at the evaluation size."""
+
+    image_id: np.ndarray  # (N,) str
+    images: np.ndarray    # (N, H, W, 3) uint8
+    od: np.ndarray        # (N, H, W) bool
+    oc: np.ndarray        # (N, H, W) bool
+
+    def __len__(self) -> int:
+        return len(self.image_id)
+
+    def subset(self, idx) -> "SegData":
+        idx = np.asarray(idx)
+        return SegData(self.image_id[idx], self.images[idx], self.od[idx], self.oc[idx])
+
+
+def load_seg_data(table: pd.DataFrame, size: int) -> SegData:
+    """Images and OD/OC masks of ``table``'s rows at ``size`` px (rows without masks raise, naming them)."""
+    if len(table) == 0:
+        raise ValueError("load_seg_data: the table has no rows")
+    for col in ("od_mask", "oc_mask"):
+        if col not in table:
+            raise ValueError(f"load_seg_data: table has no {col!r} column (segmentation needs OD/OC masks)")
+        bad = table.loc[~table[col].map(lambda p: isinstance(p, str) and bool(p)), "image_id"].tolist()
+        if bad:
+            raise ValueError(f"load_seg_data: rows without {col}: {bad[:5]}")
+    arr = load_resized(table, size, ["image", "od_mask", "oc_mask"])
+    return SegData(table["image_id"].astype(str).to_numpy(), arr["image"], arr["od_mask"], arr["oc_mask"])
+
+
+def open_tables(cfg: Config) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The training table and the named test tables of the segmentation experiment.
+
+    smoke: the twin ``cfg.seg_twin`` (``cfg.seg_train_splits`` / ``cfg.seg_test_splits``,
+    patient-level); real/full: ``cfg.dataset`` (REFUGE) with the same split names, plus every
+    masked row of each dataset in ``cfg.seg_extra_tests`` (e.g. Drishti-GS1) as a further test set.
+    """
+    from ..data import open_dataset
+
+    if cfg.seg_twin is not None:
+        table = open_dataset("synthetic-refuge", **cfg.seg_twin)
+        name = "synthetic-refuge"
+    else:
+        table = open_dataset(cfg.dataset, cfg.data_root)
+        name = cfg.dataset
+    masked = table["od_mask"].map(lambda p: isinstance(p, str) and bool(p))
+    train = table[masked & table["split"].isin(cfg.seg_train_splits)]
+    tests = {name: table[masked & table["split"].isin(cfg.seg_test_splits)]}
+    for extra in cfg.seg_extra_tests:
+        t = open_dataset(extra, cfg.data_root)
+        tests[extra] = t[t["od_mask"].map(lambda p: isinstance(p, str) and bool(p))]
+    for what, t in [("training", train), *tests.items()]:
+        if len(t) == 0:
+            raise ValueError(f"segmentation: no images with OD/OC masks for {what} "
+                             f"(splits {cfg.seg_train_splits} / {cfg.seg_test_splits})")
+    return train, tests
+
+
+def truth_boxes(od: np.ndarray, factor: float = 2.0, jitter: float = 0.0, seed: int = 0) -> np.ndarray:
+    """Crop boxes ``(x0, y0, side)`` around ground-truth discs, randomly shifted/scaled by up to ``jitter``.
+
+    Shift: uniform in +-``jitter`` disc diameters per axis; side: x uniform(1 - jitter, 1 + jitter).
+    """
+    boxes = disc_crop.disc_boxes(od.astype(np.float32), od.shape[1:], factor=factor, fallback=None).boxes.copy()
+    if jitter > 0:
+        rng = np.random.default_rng(seed)
+        side = boxes[:, 2]
+        centre = boxes[:, :2] + side[:, None] / 2 + rng.uniform(-jitter, jitter, (len(boxes), 2)) * side[:, None] / factor
+        side = side * rng.uniform(1 - jitter, 1 + jitter, len(boxes))
+        boxes = np.column_stack([centre - side[:, None] / 2, side])
+    return boxes
+
+
+def crop_masks(masks: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
+    """Bool ``(N, size, size)``: each mask cut to its box (bilinear, thresholded at 0.5)."""
+    out = np.zeros((len(masks), size, size), bool)
+    for i, (m, (x0, y0, side)) in enumerate(zip(masks, boxes)):
+        k = size / side
+        a = np.array([[k, 0, -x0 * k], [0, k, -y0 * k]], np.float32)
+        out[i] = cv2.warpAffine(m.astype(np.float32), a, (size, size), flags=cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_CONSTANT, borderValue=0) >= 0.5
+    return out
+
+
+def paste(probs: np.ndarray, boxes: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Crop-grid maps ``(N, s, s)`` mapped back into pictures of ``shape`` (zeros outside the box)."""
+    h, w = shape
+    s = probs.shape[-1]
+    out = np.zeros((len(probs), h, w), np.float32)
+    for i, (p, (x0, y0, side)) in enumerate(zip(probs, boxes)):
+        k = s / side
+        m = np.array([[k, 0, -x0 * k], [0, k, -y0 * k]], np.float32)
+        out[i] = cv2.warpAffine(p.astype(np.float32), m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return out
+
+
+def crop_inputs(images: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
+    """uint8 ``(N, 3, size, size)`` network inputs cut from ``(N, H, W, 3)`` pictures."""
+    return np.ascontiguousarray(disc_crop.crop_discs(images, boxes, size).transpose(0, 3, 1, 2))
+
+
+# --------------------------------------------------------------------------- disc locator
+def fit_locator(train: SegData, cfg: Config, progress: bool | None = None):
+    """Low-resolution U-Net on whole training pictures and their OD masks (``cfg.seg_locator``)."""
+    p = cfg.seg_locator
+    size = int(p["size"])
+    x = disc_crop.locator_inputs(train.images, size)
+    y = np.stack([cv2.resize(m.astype(np.uint8), (size, size), interpolation=cv2.INTER_AREA) for m in train.od]) > 0
+    return fit_segmenter(x, y, cfg, epochs=int(p["epochs"]), width=int(p["width"]), depth=int(p["depth"]),
+                         lr=float(p["lr"]), bs=int(p["bs"]), progress=progress)
+
+
+def locate_boxes(locator, data: SegData, cfg: Config) -> disc_crop.DiscBoxes:
+    """Test crop boxes from the locator's predicted discs (centre fallback counted, see ``disc_crop``)."""
+    x = disc_crop.locator_inputs(data.images, int(cfg.seg_locator["size"]))
+    probs = predict_probabilities(locator, x, cfg)
+    return disc_crop.disc_boxes(probs, data.images.shape[1:3], factor=cfg.seg_crop_factor, fallback="centre",
+                                ids=list(data.image_id))
+
+
+# --------------------------------------------------------------------------- segmenters
+def build_segmenter(name: str, cfg: Config) -> nn.Module:
+    """``"cenet"`` (CE-Net, ``cfg.seg_cenet_width``) or ``"unet"`` (``cfg.seg_unet_width``/``depth``), 2 outputs."""
+    if name == "cenet":
+        return create_model("cenet", in_channels=3, out_channels=2, width=cfg.seg_cenet_width,
+                            pretrained=cfg.seg_pretrained)
+    if name == "unet":
+        return create_model("unet", in_channels=3, out_channels=2, width=cfg.seg_unet_width,
+                            depth=cfg.seg_unet_depth)
+    raise ValueError(f"unknown segmenter {name!r}; choose cenet or unet")
+
+
+def fit_segmenter_on_crops(name: str, x: np.ndarray, y: np.ndarray, cfg: Config, valid_fraction: float = 0.1,
+                           progress: bool | None = None):
+    """Train segmenter ``name`` on crops ``x`` (uint8 ``N x 3 x s x s``) and masks ``y`` (``N x 2 x s x s``)."""
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} crops but y has {len(y)}")
+    n_valid = max(1, int(len(x) * valid_fraction))
+    y = y.astype(np.uint8)
+    dls = tensor_dls(x[:-n_valid], y[:-n_valid], x[-n_valid:], y[-n_valid:], bs=cfg.seg_bs, device=cfg.device,
+                     augment=random_flips, drop_last=len(x) - n_valid > cfg.seg_bs, mean=IMAGENET_MEAN,
+                     std=IMAGENET_STD)
+    learn = make_learner(dls, build_segmenter(name, cfg), DiceLoss(), cfg=cfg, lr=cfg.seg_lr,
+                         opt=optimizer(cfg.seg_opt), progress=progress)
+    fit_with_schedule(learn, cfg.seg_epochs, cfg.seg_lr, cfg.seg_schedule, cfg.seg_lr_step, cfg.seg_lr_gamma)
+    return learn
+
+
+def predict_crops(learn, x: np.ndarray, cfg: Config, bs: int = 16) -> np.ndarray:
+    """OD/OC probabilities ``(N, 2, s, s)`` on crops."""
+    return predict_batches(learn.model, x, bs=bs, device=cfg.device, mean=IMAGENET_MEAN, std=IMAGENET_STD,
+                           amp=cfg.amp, channels_last=cfg.channels_last)
+
+
+def postprocess(probs: np.ndarray, ellipse: bool, threshold: float = 0.5) -> np.ndarray:
+    """Bool masks ``(N, H, W)``: threshold, largest component, optionally the fitted ellipse."""
+    return np.stack([fit_ellipse(p > threshold) if ellipse else largest_component(p > threshold) for p in probs])
+
+
+def score(od: np.ndarray, oc: np.ndarray, truth: SegData) -> pd.DataFrame:
+    """Per-image OD Dice, OC Dice, predicted and reference vCDR and its absolute error."""
+    rows = []
+    for i in range(len(truth)):
+        v_pred, v_true = vertical_cdr(od[i], oc[i]), vertical_cdr(truth.od[i], truth.oc[i])
+        rows.append({"image_id": truth.image_id[i], "dice_od": dice(od[i], truth.od[i]),
+                     "dice_oc": dice(oc[i], truth.oc[i]), "vcdr": v_pred, "vcdr_ref": v_true,
+                     "vcdr_abs_err": abs(v_pred - v_true) if np.isfinite(v_pred) else 1.0})
+    return pd.DataFrame(rows)
+
+
+def summarise(per_image: dict[tuple[str, str], pd.DataFrame], digits: int = 3, seed: int = 0) -> pd.DataFrame:
+    """Table ``(model, post-processing)`` x metrics: mean [95 % bootstrap CI] and the plain means."""
+    out = []
+    for (model, post), df in per_image.items():
+        rec = {"model": model, "post-processing": post, "n": len(df)}
+        for col, label in (("dice_od", "OD Dice"), ("dice_oc", "OC Dice"), ("vcdr_abs_err", "vCDR MAE")):
+            m, lo, hi = bootstrap_ci(df[col].to_numpy(), seed=seed)
+            rec[label] = f"{m:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+            rec[f"mean_{col}"] = m
+        out.append(rec)
+    return pd.DataFrame(out).set_index(["model", "post-processing"])
+
+
+def block_parameters(model: nn.Module) -> pd.DataFrame:
+    """Parameter counts per block (the model summary shown instead of the architecture figure)."""
+    if hasattr(model, "block_parameters"):
+        blocks = model.block_parameters()
+    else:  # plain U-Net: contracting path, bottleneck-free decoder, head
+        count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+        blocks = {"encoder": count(model.stem) + count(model.downs), "decoder": count(model.ups) + count(model.head)}
+    total = sum(blocks.values())
+    df = pd.DataFrame({"parameters": blocks})
+    df["share"] = (df["parameters"] / total).round(3)
+    df.loc["total"] = [total, 1.0]
+    df["parameters"] = df["parameters"].astype(int)
+    return df
+
+
+@dataclass
+class SegResult:
+    """Scores on one test set: per-image tables and pasted masks per (model, post-processing), crop boxes."""
+
+    per_image: dict[tuple[str, str], pd.DataFrame]
+    masks: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+    boxes: np.ndarray
+    n_fallback: int
+
+
+def train_all(train: SegData, cfg: Config, models=("cenet", "unet"),
+              progress: bool | None = None) -> tuple[dict[str, object], dict[str, float]]:
+    """Train the disc locator and each segmenter on ``train``; returns learners and training seconds."""
+    import time
+
+    s = cfg.seg_crop_size
+    boxes = truth_boxes(train.od, cfg.seg_crop_factor, cfg.seg_jitter, seed=cfg.seed)
+    x = crop_inputs(train.images, boxes, s)
+    y = np.stack([crop_masks(train.od, boxes, s), crop_masks(train.oc, boxes, s)], axis=1)
+    learners, timings = {}, {}
+    for name in ("locator", *models):
+        t = time.perf_counter()
+        learners[name] = (fit_locator(train, cfg, progress=progress) if name == "locator"
+                          else fit_segmenter_on_crops(name, x, y, cfg, progress=progress))
+        timings[name] = time.perf_counter() - t
+    return learners, timings
+
+
+def evaluate(learners: dict[str, object], test: SegData, cfg: Config) -> SegResult:
+    """Locate discs, segment the crops with every trained model, paste back, score with and without ellipses."""
+    located = locate_boxes(learners["locator"], test, cfg)
+    x = crop_inputs(test.images, located.boxes, cfg.seg_crop_size)
+    per_image, masks = {}, {}
+    for name, learn in learners.items():
+        if name == "locator":
+            continue
+        probs = predict_crops(learn, x, cfg)
+        od_p = paste(probs[:, 0], located.boxes, test.od.shape[1:])
+        oc_p = paste(probs[:, 1], located.boxes, test.od.shape[1:])
+        for post, ell in (("none", False), ("ellipse", True)):
+            od, oc = postprocess(od_p, ell), postprocess(oc_p, ell)
+            per_image[(name, post)] = score(od, oc, test)
+            masks[(name, post)] = (od, oc)
+    return SegResult(per_image, masks, located.boxes, located.n_fallback)
+
+
+__all__ = ["DiceLoss", "SegData", "SegResult", "block_parameters", "build_segmenter", "crop_inputs", "crop_masks",
+           "fit_locator", "fit_segmenter_on_crops", "fit_with_schedule", "load_seg_data", "locate_boxes",
+           "evaluate", "examples_figure", "open_tables", "optimizer", "paste", "postprocess", "predict_crops", "score", "step_lr",
+           "summarise", "train_all", "truth_boxes"]
+
+
+def examples_figure(test: SegData, result: SegResult, n: int = 4, post: str = "none", seed: int = 0):
+    """Qualitative figure: per example, the disc region, the ground truth, CE-Net and U-Net contours (OD solid, OC dashed).
+
+    Examples are picked at random (``seed``), never by score; the view is the test crop box.
+    """
+    import matplotlib.pyplot as plt
+
+    models = [m for m in ("cenet", "unet") if (m, post) in result.masks]
+    rng = np.random.default_rng(seed)
+    idx = np.sort(rng.choice(len(test), size=min(n, len(test)), replace=False))
+    cols = ["image", "ground truth", *[{"cenet": "CE-Net", "unet": "U-Net"}[m] for m in models]]
+    fig, axes = plt.subplots(len(idx), len(cols), figsize=(2.2 * len(cols), 2.2 * len(idx)), squeeze=False)
+    h, w = test.od.shape[1:]
+    for r, i in enumerate(idx):
+        x0, y0, side = result.boxes[i]
+        pairs = [None, (test.od[i], test.oc[i]), *[tuple(mm[i] for mm in result.masks[(m, post)]) for m in models]]
+        for c, pair in enumerate(pairs):
+            ax = axes[r, c]
+            ax.imshow(test.images[i])
+            if pair is not None:
+                colour = "lime" if c == 1 else "red"
+                for mask, style in zip(pair, ("solid", "dashed")):
+                    if mask.any():
+                        ax.contour(mask.astype(float), levels=[0.5], colors=colour, linestyles=style, linewidths=1)
+            ax.set_xlim(max(0, x0), min(w, x0 + side))
+            ax.set_ylim(min(h, y0 + side), max(0, y0))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(cols[c], fontsize=9)
+        d = result.per_image[(models[0], post)].iloc[i]
+        axes[r, 0].set_ylabel(f"{test.image_id[i]}\nvCDR {d['vcdr_ref']:.2f}", fontsize=7)
+    fig.tight_layout()
+    return fig
