@@ -72,12 +72,11 @@ def fit_member(variant: str, x_train: np.ndarray, y_train: np.ndarray, x_valid: 
     ``cls_bs``, ``cls_lr``, ``cls_schedule`` (``"step"`` or ``"one_cycle"``), ``cls_lr_step``,
     ``cls_lr_gamma``, ``cls_wd``. The validation images only monitor training (no selection).
     """
+    from ..seed import seed_everything
+    from ..train.learner import make_learner  # first: fundus_utils.train quiets fastai's import-time warnings
+    from ..train.loaders import random_flips, tensor_dls
     from fastai.callback.schedule import ParamScheduler
     from fastai.losses import CrossEntropyLossFlat
-
-    from ..seed import seed_everything
-    from ..train.learner import make_learner
-    from ..train.loaders import random_flips, tensor_dls
 
     y_train, y_valid = np.asarray(y_train), np.asarray(y_valid)
     if len(x_train) != len(y_train) or len(x_valid) != len(y_valid):
