@@ -217,3 +217,12 @@ def test_table1_from_manifests_matches_the_paper_where_documented():
     got = dt.manifest_counts(fake)
     assert (got["glaucoma"], got["non_glaucoma"], got["od_oc_gt"]) == (4, 6, "No")
     assert "train only" in got["note"]
+
+
+def test_lodo_on_real_data_stops_clearly_when_datasets_are_missing(tmp_path, monkeypatch):
+    from fundus_utils.data.errors import MissingDatasetError
+
+    monkeypatch.setenv("FUNDUS_DATA", str(tmp_path))        # an empty data root
+    cfg = config.load("refuge_ensemble", "full", device="cpu")
+    with pytest.raises(MissingDatasetError, match=r"(?s)at least 2 datasets.*ORIGA.*data_manifests/ACRIMA.yaml"):
+        lodo.open_domains(cfg)

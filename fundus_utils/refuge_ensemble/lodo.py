@@ -283,6 +283,7 @@ def open_domains(cfg: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
     dataset's manifest message when fewer than ``cfg.lodo_min_datasets`` are present.
     """
     from ..data.errors import MissingDatasetError
+    from ..data.registry import get, missing_message
     from ..data.summary import open_present
 
     tables, rows, notes = [], [], []
@@ -296,7 +297,9 @@ def open_domains(cfg: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
             t["dataset"] = name
             tables.append(t)
         elif not o.present:
-            notes.append(f"{name}: {o.note}")
+            entry = get(name)
+            looked = Path(cfg.data_root) / entry.folder if cfg.data_root is not None and entry.folder else None
+            notes.append(missing_message(entry, looked) if o.status == "absent" else f"{name}: {o.note}")
     presence = pd.DataFrame(rows).set_index("dataset")
     if len(tables) < cfg.lodo_min_datasets:
         raise MissingDatasetError(
