@@ -94,7 +94,8 @@ def from_data(names: Optional[list[str]] = None, data_root: Optional[str | Path]
         if o.present:
             t = o.table
             g = t["glaucoma"] if "glaucoma" in t else pd.Series(np.nan, index=t.index)
-            od = t["od_mask"].fillna("").astype(str).str.len().gt(0) if "od_mask" in t else pd.Series(False, index=t.index)
+            od = (t["od_mask"].fillna("").astype(str).str.len().gt(0) if "od_mask" in t
+                  else pd.Series(False, index=t.index))
             fov = t["fovea_x"].notna() if "fovea_x" in t else pd.Series(False, index=t.index)
             row.update(images=len(t), glaucoma=int((g == 1).sum()), non_glaucoma=int((g == 0).sum()),
                        unlabelled=int(g.isna().sum()), with_od_mask=int(od.sum()), with_fovea=int(fov.sum()),
