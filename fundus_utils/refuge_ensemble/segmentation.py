@@ -14,7 +14,8 @@ Our reading where the paper is silent
       extent) with a random shift and scale (``seg_jitter``) so the networks tolerate
       localisation errors; test crops are centred on the disc found by a low-resolution
       U-Net locator trained on the training images only
-      (:mod:`fundus_utils.refuge_ensemble.disc_crop`), never on test ground truth.
+      (:mod:`fundus_utils.refuge_ensemble.disc_crop`), never on test ground truth, then
+      (``seg_refine`` times) re-centred on the segmenter's own first-pass disc and segmented again.
     * Output: two sigmoid channels, OD and OC (multi-label, the cup is not forced inside
       the disc), Dice loss averaged over both; each thresholded at 0.5 and reduced to its
       largest connected component; "with ellipse" replaces each by its fitted ellipse.
@@ -326,6 +327,15 @@ def train_all(train: SegData, cfg: Config, models=("cenet", "unet"),
     return learners, timings
 
 
+def refine_boxes(od_probs: np.ndarray, boxes: np.ndarray, factor: float = 2.0) -> np.ndarray:
+    """Boxes re-centred and re-sized on predicted discs (whole-picture probabilities); kept where none is predicted."""
+    new = boxes.copy()
+    found = np.array([largest_component(p > 0.5).any() for p in od_probs])
+    if found.any():
+        new[found] = disc_crop.disc_boxes(od_probs[found], od_probs.shape[1:], factor=factor, fallback=None).boxes
+    return new
+
+
 def evaluate(learners: dict[str, object], test: SegData, cfg: Config) -> SegResult:
     """Locate discs, segment the crops with every trained model, paste back, score with and without ellipses."""
     located = locate_boxes(learners["locator"], test, cfg)
@@ -334,9 +344,14 @@ def evaluate(learners: dict[str, object], test: SegData, cfg: Config) -> SegResu
     for name, learn in learners.items():
         if name == "locator":
             continue
+        boxes = located.boxes
         probs = predict_crops(learn, x, cfg)
-        od_p = paste(probs[:, 0], located.boxes, test.od.shape[1:])
-        oc_p = paste(probs[:, 1], located.boxes, test.od.shape[1:])
+        for _ in range(cfg.seg_refine):  # re-centre each crop on the model's own disc, then segment again
+            od_p = paste(probs[:, 0], boxes, test.od.shape[1:])
+            boxes = refine_boxes(od_p, boxes, cfg.seg_crop_factor)
+            probs = predict_crops(learn, crop_inputs(test.images, boxes, cfg.seg_crop_size), cfg)
+        od_p = paste(probs[:, 0], boxes, test.od.shape[1:])
+        oc_p = paste(probs[:, 1], boxes, test.od.shape[1:])
         for post, ell in (("none", False), ("ellipse", True)):
             od, oc = postprocess(od_p, ell), postprocess(oc_p, ell)
             per_image[(name, post)] = score(od, oc, test)
@@ -346,7 +361,7 @@ def evaluate(learners: dict[str, object], test: SegData, cfg: Config) -> SegResu
 
 __all__ = ["DiceLoss", "SegData", "SegResult", "block_parameters", "build_segmenter", "crop_inputs", "crop_masks",
            "fit_locator", "fit_segmenter_on_crops", "fit_with_schedule", "load_seg_data", "locate_boxes",
-           "evaluate", "examples_figure", "open_tables", "optimizer", "paste", "postprocess", "predict_crops", "score", "step_lr",
+           "evaluate", "examples_figure", "open_tables", "refine_boxes", "optimizer", "paste", "postprocess", "predict_crops", "score", "step_lr",
            "summarise", "train_all", "truth_boxes"]
 
 
