@@ -119,7 +119,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
                       seg_eval_size=256,
                       seg_train_splits=("train", "val"), seg_test_splits=("test",), seg_crop_size=64,
                       seg_crop_factor=2.0, seg_jitter=0.15, seg_refine=1,
-                      seg_locator=dict(size=64, width=8, depth=3, epochs=6, lr=1e-2, bs=8),
+                      seg_locator=dict(size=64, width=6, depth=3, epochs=6, lr=1e-2, bs=8),
                       seg_cenet_width=8, seg_unet_width=6, seg_unet_depth=4, seg_pretrained=False, seg_bs=8,
                       seg_epochs=12, seg_lr=1e-2, seg_opt="adam", seg_schedule="one_cycle", seg_lr_step=30,
                       seg_lr_gamma=0.1, seg_extra_tests=(),
