@@ -15,6 +15,7 @@ Twins
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 import json
 from pathlib import Path
 from typing import Sequence
@@ -26,10 +27,10 @@ import pandas as pd
 from .. import config
 from ..progress import progress
 from .registry import register
-from .simulator import FINDINGS, render, sample_scene
+from .simulator import FINDINGS, STYLES, render, sample_scene
 from .simulator.rfmid import CONDITIONS, findings_for, sample_labels
 
-SIMULATOR_VERSION = 4  # bump when rendering changes, to invalidate cached twins
+SIMULATOR_VERSION = 6  # bump when rendering changes, to invalidate cached twins
 MASKS = {"od_mask": "od", "oc_mask": "oc", "vessel_mask": "vessels", "fov_mask": "fov", "lesion_mask": "lesion_union"}
 
 
@@ -118,7 +119,8 @@ def _random_findings(rng: np.random.Generator) -> tuple[str, ...]:
 @register("synthetic-refuge")
 def refuge_twin(root=None, n: int = 240, size: int = 256, seed: int = 0, prevalence: float = 0.1,
                 devices: Sequence[str] = ("zeiss", "canon", "topcon"), split_fractions=(0.4, 0.3, 0.3),
-                k_folds: int = 5, framing: str | None = "macula", lesion_rate: float = 0.0) -> pd.DataFrame:
+                k_folds: int = 5, framing: str | None = "macula", lesion_rate: float = 0.0,
+                zoom: float = 1.0) -> pd.DataFrame:
     """REFUGE-like twin: glaucoma labels driven by vCDR, OD/OC masks, fovea, three devices.
 
     Device is drawn per patient ("random": a fresh style per eye, for domain
@@ -126,9 +128,13 @@ def refuge_twin(root=None, n: int = 240, size: int = 256, seed: int = 0, prevale
     both eyes of a patient always fall together. ``framing=None`` mixes macula-,
     disc- and posterior-pole-centred pictures; ``lesion_rate`` gives that fraction of
     eyes one or two random findings (bright and dark distractors for the models).
+    ``zoom`` > 1 narrows every device's field of view (larger anatomy in the same pixels,
+    like a 30-degree camera), so small smoke-profile images still resolve the cup.
     """
     params = dict(n=n, size=size, seed=seed, prevalence=prevalence, devices=list(devices),
                   split_fractions=list(split_fractions), k_folds=k_folds, framing=framing, lesion_rate=lesion_rate)
+    if zoom != 1.0:
+        params["zoom"] = zoom  # only when set, so existing twins keep their cache keys
 
     def build(folder: Path) -> pd.DataFrame:
         rng = np.random.default_rng(seed)
@@ -141,6 +147,8 @@ def refuge_twin(root=None, n: int = 240, size: int = 256, seed: int = 0, prevale
             label = risk[row.patient_id] if rng.uniform() < 0.8 else int(rng.uniform() < prevalence)
             style = device_of[row.patient_id]
             findings = _random_findings(rng) if rng.uniform() < lesion_rate else ()
+            if style != "random" and zoom != 1.0:
+                style = replace(STYLES[style], zoom=STYLES[style].zoom * zoom)
             args.append(dict(seed=seed * 1_000_003 + i, style=None if style == "random" else style,
                              glaucoma=label, eye=row.eye, framing=framing, findings=findings))
         return _render_set("synthetic-refuge", folder, plan, size, args)
@@ -166,6 +174,8 @@ def vessel_twin(root=None, n: int = 40, size: int = 512, seed: int = 0,
         for i, row in enumerate(plan.itertuples()):
             style = str(rng.choice(list(devices)))
             findings = ("microaneurysms", "haemorrhages", "hard_exudates") if rng.uniform() < lesion_rate else ()
+            if style != "random" and zoom != 1.0:
+                style = replace(STYLES[style], zoom=STYLES[style].zoom * zoom)
             args.append(dict(seed=seed * 1_000_003 + i, style=None if style == "random" else style,
                              eye=row.eye, findings=findings, prevalence=0.0))
         return _render_set("synthetic-vessels", folder, plan, size, args)

@@ -141,6 +141,18 @@ class ArrayBank:
         return _digest(part[cols].astype(str).values.tolist())
 
 
+def run_key(bank: ArrayBank, parts: dict[str, pd.DataFrame], scheme: str, tasks: Sequence[str], split: str,
+            seed: int, init: str, arch: str) -> dict:
+    """What identifies a run in the result cache (besides the profile's settings)."""
+    return {"scheme": scheme, "split": split, "seed": seed, "init": init, "tasks": list(tasks), "arch": arch,
+            "train": bank.key(parts["train"]), "test": bank.key(parts["test"])}
+
+
+def is_cached(bank: ArrayBank, job: tuple[dict, str, str, int], cfg, tasks: Sequence[str], init: str, arch: str) -> bool:
+    parts, scheme, split, seed = job
+    return cache_path(cfg, "runs", run_key(bank, parts, scheme, tasks, split, seed, init, arch)).is_file()
+
+
 def run_one(bank: ArrayBank, parts: dict[str, pd.DataFrame], scheme: str, cfg, tasks: Sequence[str], split: str,
             seed: int = 0, init: str = "scratch", init_fn: Callable | None = None, keep_state: bool = True,
             use_cache: bool = True, arch: str = "mtl_unet") -> RunResult:
@@ -148,8 +160,7 @@ def run_one(bank: ArrayBank, parts: dict[str, pd.DataFrame], scheme: str, cfg, t
 
     ``init`` names the initialisation (part of the cache key); ``init_fn(model)`` applies it.
     """
-    key = {"scheme": scheme, "split": split, "seed": seed, "init": init, "tasks": list(tasks), "arch": arch,
-           "train": bank.key(parts["train"]), "test": bank.key(parts["test"])}
+    key = run_key(bank, parts, scheme, tasks, split, seed, init, arch)
 
     def compute() -> RunResult:
         train, test = bank.take(parts["train"]), bank.take(parts["test"])
@@ -168,14 +179,8 @@ def cross_validate(table: pd.DataFrame, schemes: Iterable[str], cfg, tasks: Sequ
     """Every scheme on every fold (and seed); see the module docstring for the protocol."""
     check_leakage(table, "cross-validation table")
     folds = sorted(int(f) for f in table.loc[table["fold"] >= 0, "fold"].unique()) if folds is None else folds
-    results = []
-    for fold in folds:
-        parts = fold_parts(table, fold)
-        for seed in seeds:
-            for scheme in schemes:
-                results.append(run_one(bank, parts, scheme, cfg, tasks, f"fold{fold}", seed, init, init_fn,
-                                       use_cache=use_cache, arch=arch))
-    return results
+    jobs = [(fold_parts(table, fold), scheme, f"fold{fold}", seed) for fold in folds for seed in seeds for scheme in schemes]
+    return run_many(bank, jobs, cfg, tasks, init, init_fn, use_cache, arch)
 
 
 def official_split(table: pd.DataFrame, schemes: Iterable[str], cfg, tasks: Sequence[str], bank: ArrayBank,
@@ -184,8 +189,42 @@ def official_split(table: pd.DataFrame, schemes: Iterable[str], cfg, tasks: Sequ
     """Every scheme trained on the official training split and scored on the test split, per seed."""
     check_leakage(table, "official split")
     parts = official_parts(table)
-    return [run_one(bank, parts, scheme, cfg, tasks, "official", seed, init, init_fn, use_cache=use_cache, arch=arch)
-            for seed in seeds for scheme in schemes]
+    jobs = [(parts, scheme, "official", seed) for seed in seeds for scheme in schemes]
+    return run_many(bank, jobs, cfg, tasks, init, init_fn, use_cache, arch)
+
+
+def _single_threaded(fn: Callable, *args):
+    torch.set_num_threads(1)  # one core per worker: the workers share the machine's cores
+    return fn(*args)
+
+
+def in_parallel(fn: Callable, items: Sequence, workers: int) -> list:
+    """``[fn(item) for item in items]``, in ``workers`` single-threaded processes when > 1."""
+    workers = min(workers, len(items))
+    if workers <= 1:
+        return [fn(item) for item in items]
+    from joblib import Parallel, delayed
+
+    return Parallel(n_jobs=workers)(delayed(_single_threaded)(fn, item) for item in items)
+
+
+def run_many(bank: ArrayBank, jobs: Sequence[tuple[dict, str, str, int]], cfg, tasks: Sequence[str],
+             init: str = "scratch", init_fn: Callable | None = None, use_cache: bool = True,
+             arch: str = "mtl_unet") -> list[RunResult]:
+    """:func:`run_one` for every ``(parts, scheme, split, seed)`` job, in job order.
+
+    With ``cfg.parallel_runs`` > 1 (the smoke profile) runs not yet cached train in that
+    many worker processes with one thread each: its networks are too small for intra-op
+    threads to use two cores, whole runs side by side do. Every run seeds itself, so the
+    results do not depend on the number of workers.
+    """
+    def call(job):
+        parts, scheme, split, seed = job
+        return run_one(bank, parts, scheme, cfg, tasks, split, seed, init, init_fn, use_cache=use_cache, arch=arch)
+
+    todo = [i for i, job in enumerate(jobs) if not (use_cache and is_cached(bank, job, cfg, tasks, init, arch))]
+    trained = dict(zip(todo, in_parallel(call, [jobs[i] for i in todo], cfg.parallel_runs)))
+    return [trained[i] if i in trained else call(job) for i, job in enumerate(jobs)]
 
 
 def results_frame(results: Sequence[RunResult]) -> pd.DataFrame:
@@ -207,4 +246,4 @@ def restore(result: RunResult, cfg) -> FittedScheme:
 
 
 __all__ = ["ArrayBank", "RunResult", "cached", "cache_path", "check_disjoint", "cross_validate", "fold_parts",
-           "official_parts", "official_split", "predict", "restore", "results_frame", "run_one"]
+           "official_parts", "official_split", "predict", "restore", "results_frame", "run_many", "run_one"]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..train.mtl_schemes import LABELS
-from .cv import ArrayBank, cache_path, cached
+from .cv import ArrayBank, cache_path, cached, in_parallel
 from .fit import fit_scheme
 
 BETTER = {"auc": max, "dice_od": max, "dice_oc": max, "fovea_px": min}
@@ -41,19 +41,23 @@ def lr_sweep(bank: ArrayBank, parts: dict[str, pd.DataFrame], cfg, tasks: Sequen
              seed: int = 0) -> pd.DataFrame:
     """One row per (scheme, lr): the best validation metric and minimum loss of each task."""
     lrs = lrs or cfg.lr_grid
-    rows = []
-    for lr in lrs:
-        for scheme in schemes:
-            key = {"what": "sweep", "scheme": scheme, "lr": lr, "seed": seed, "tasks": list(tasks),
-                   "train": bank.key(parts["train"]), "valid": bank.key(parts["valid"])}
+    grid = [(scheme, lr) for lr in lrs for scheme in schemes]
 
-            def compute(scheme=scheme, lr=lr):
-                fitted = fit_scheme(scheme, bank.take(parts["train"]), cfg, tasks, valid=bank.take(parts["valid"]),
-                                    lr=lr, seed=seed, validate=True)
-                return best_per_task(fitted.history)
+    def path(point):
+        scheme, lr = point
+        return cache_path(cfg, "sweeps", {"what": "sweep", "scheme": scheme, "lr": lr, "seed": seed,
+                                          "tasks": list(tasks), "train": bank.key(parts["train"]),
+                                          "valid": bank.key(parts["valid"])})
 
-            rows.append({"method": LABELS[scheme], "lr": lr, **cached(cache_path(cfg, "sweeps", key), compute)})
-    return pd.DataFrame(rows)
+    def run(point):
+        scheme, lr = point
+        fitted = fit_scheme(scheme, bank.take(parts["train"]), cfg, tasks, valid=bank.take(parts["valid"]),
+                            lr=lr, seed=seed, validate=True)
+        return cached(path(point), lambda: best_per_task(fitted.history), use_cache=False)
+
+    in_parallel(run, [p for p in grid if not path(p).is_file()], cfg.parallel_runs)  # fills the cache
+    return pd.DataFrame([{"method": LABELS[scheme], "lr": lr, **cached(path((scheme, lr)), None)}
+                         for scheme, lr in grid])
 
 
 __all__ = ["BETTER", "TASK_OF", "best_per_task", "lr_sweep"]

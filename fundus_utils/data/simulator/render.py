@@ -142,9 +142,10 @@ def _disc(img: np.ndarray, scene: Scene, size: int) -> tuple[np.ndarray, np.ndar
     disc = (*scene.disc, ry * scene.disc_aspect, ry, scene.disc_angle, scene.rim_opacity)
     od = _spots(img, [disc], disc_colour, (0.05 + 0.3 * oedema) * scene.dd * size, size)
     centre, rx_c, ry_c = cup_ellipse(scene)
-    cup_colour = np.minimum(np.asarray(disc_colour) * np.array([1.0, 1.12, 1.3]), 1.0)
+    # The cup is the palest part of the disc: yellow-white, whatever the rim's colour.
+    cup_colour = disc_colour + 0.85 * (np.array([1.0, 0.97, 0.88]) - disc_colour)
     oc = _spots(img, [(*centre, rx_c, ry_c, scene.disc_angle, scene.cup_opacity)], cup_colour,
-                0.08 * scene.dd * size, size)
+                0.05 * scene.dd * size, size)
     return od, oc
 
 

@@ -133,7 +133,7 @@ def sample_scene(seed: int, style: Style | str | None = None, glaucoma: int | No
         vcdr=vcdr, cup_aspect=cup_aspect, cup_shift=rng.uniform(0.0, 0.2),
         fovea=fovea, glaucoma=glaucoma, fundus_colour=fundus, disc_colour=disc_colour,
         macula_depth=rng.uniform(0.2, 0.5), rim_opacity=rng.uniform(0.25, 0.95),
-        cup_opacity=rng.uniform(0.4, 0.95), vessel_contrast=rng.uniform(0.5, 1.1), halo=rng.uniform(0, 0.35), sheen=rng.uniform(0, 1) * (rng.uniform() < 0.5),
+        cup_opacity=rng.uniform(0.7, 1.0), vessel_contrast=rng.uniform(0.5, 1.1), halo=rng.uniform(0, 0.35), sheen=rng.uniform(0, 1) * (rng.uniform() < 0.5),
         glare_angle=rng.uniform(-np.pi, np.pi), illumination=tuple(rng.normal(0, 0.35, 2)),
         texture_seed=int(rng.integers(2**31)), findings=tuple(findings),
     )
