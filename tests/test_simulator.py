@@ -1,6 +1,8 @@
 """Ground truth of the synthetic fundus simulator checked against its image model."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pandas as pd
@@ -128,6 +130,12 @@ def test_refuge_twin_table_and_cache(tmp_path, monkeypatch):
     assert pd.Series({p.name: p.stat().st_mtime_ns for p in tmp_path.rglob("*.png")}).equals(first), "re-rendered"
     other = data.open_dataset("synthetic-refuge", n=40, size=96, seed=2)
     assert other["image"].iloc[0] != table["image"].iloc[0], "different parameters, different cache entry"
+
+
+def test_vessel_twin_builds_in_an_empty_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    table = data.open_dataset("synthetic-vessels", n=6, size=64, seed=0)
+    assert len(table) == 6 and table["vessel_mask"].map(lambda p: Path(p).is_file()).all()
 
 
 def test_rfmid_twin_has_labels(tmp_path, monkeypatch):

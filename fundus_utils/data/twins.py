@@ -174,8 +174,6 @@ def vessel_twin(root=None, n: int = 40, size: int = 512, seed: int = 0,
         for i, row in enumerate(plan.itertuples()):
             style = str(rng.choice(list(devices)))
             findings = ("microaneurysms", "haemorrhages", "hard_exudates") if rng.uniform() < lesion_rate else ()
-            if style != "random" and zoom != 1.0:
-                style = replace(STYLES[style], zoom=STYLES[style].zoom * zoom)
             args.append(dict(seed=seed * 1_000_003 + i, style=None if style == "random" else style,
                              eye=row.eye, findings=findings, prevalence=0.0))
         return _render_set("synthetic-vessels", folder, plan, size, args)
