@@ -243,6 +243,10 @@ def test_vcdr_and_fovea_on_the_synthetic_twin():
     ok = np.isfinite(arr.fovea_xy[:, 0])
     com = np.array([centre_of_mass(h) for h in arr.seg[ok, 2]])
     assert np.allclose(com, arr.fovea_xy[ok], atol=0.5)
+    band = prepare(table, 256, rows=(0.25, 0.75))  # the twin's discs sit in the middle rows
+    assert band.x.shape[2] == 128 and np.allclose(band.vcdr, arr.vcdr)
+    with pytest.raises(ValueError, match="cuts the optic disc"):
+        prepare(table, 256, rows=(0.0, 0.3))
 
 
 def test_glaucoma_score_parts():

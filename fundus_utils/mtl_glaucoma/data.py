@@ -78,6 +78,15 @@ def _source_size(path: str) -> tuple[int, int]:
         return im.size  # (W, H)
 
 
+def _check_band(table: pd.DataFrame, od: np.ndarray, top: int, bottom: int) -> None:
+    """Refuse a band of rows that would cut any optic disc (its Dice would be scored on a part)."""
+    outside = od[:, :top].any(axis=(1, 2)) | od[:, bottom:].any(axis=(1, 2))
+    if outside.any():
+        names = ", ".join(table.loc[outside, "image"].astype(str).head(3))
+        raise ValueError(f"rows band [{top}, {bottom}) px cuts the optic disc of {int(outside.sum())} image(s), "
+                         f"e.g. {names}: widen the profile's rows setting or set rows=None")
+
+
 def prepare(table: pd.DataFrame, size: int, variance_256: float = 50.0,
             rows: tuple[float, float] | None = None) -> TaskArrays:
     """:class:`TaskArrays` of ``table``'s rows at ``size`` x ``size`` px.
@@ -107,6 +116,7 @@ def prepare(table: pd.DataFrame, size: int, variance_256: float = 50.0,
     aux = np.stack([glaucoma.to_numpy(float), fx, fy, has_masks.astype(float)], axis=1).astype(np.float32)
     if rows is not None:
         top, bottom = int(round(rows[0] * size)), int(round(rows[1] * size))
+        _check_band(table, od, top, bottom)
         x, seg = np.ascontiguousarray(x[:, :, top:bottom]), np.ascontiguousarray(seg[:, :, top:bottom])
         aux[:, 2] -= top
     vcdr = np.array([vertical_cdr(o, c) if m else np.nan for o, c, m in zip(seg[:, 0] > 0.5, seg[:, 1] > 0.5, has_masks)],
