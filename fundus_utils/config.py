@@ -92,13 +92,15 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         # per image; a 6x wider fovea Gaussian (variance 300 px^2 at 256 px) gives the few-epoch
         # runs a target they can find; runs train two at a time (parallel_runs), one core each.
         # min_scores: what every scheme must clear (mean over folds/seeds; chance: AUC 0.5, Dice ~0).
+        # sweep_epochs: epochs of each learning-rate-study run (None = epochs; 6 keeps notebook 05 short).
         "smoke": dict(dataset="synthetic-refuge", twin=dict(n=256, size=96, seed=7, prevalence=0.5, k_folds=2,
                                                             framing="posterior", zoom=1.6),
                       image_size=96, rows=(0.3, 0.7), width=6, dropout=0.8, batch_size=8, lr=1e-2, epochs=10,
                       schedule="one_cycle", pct_start=0.25, augment=False, seg_loss="bce+dice", focal_gamma=2.0,
                       fovea_variance_256=300.0, gradnorm_alpha=1.5, cv_folds=None, seeds=(0, 1), parallel_runs=2,
                       cpu_channels_last=True, min_scores=dict(auc=0.65, dice_od=0.8, dice_oc=0.5),
-                      lr_grid=(2e-3, 5e-3, 1e-2), pretrain=dict(n=512, size=32, resnet_size=64, epochs=4, lr=1e-2,
+                      lr_grid=(2e-3, 5e-3, 1e-2), sweep_epochs=6,
+                      pretrain=dict(n=512, size=32, resnet_size=64, epochs=4, lr=1e-2,
                                                                 bs=32),
                       resunet_width=8, threads=1, timing_iters=2),
         # real: REFUGE Validation400 -> Test400 at 128 px on CPU (no fovea, no Validation glaucoma labels);
@@ -109,13 +111,15 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
                      seg_loss="bce+dice", focal_gamma=2.0, fovea_variance_256=50.0, gradnorm_alpha=1.5,
                      cv_folds=(0, 1), seeds=(0,),
                      parallel_runs=1, cpu_channels_last=True, min_scores=dict(auc=0.65, dice_od=0.8, dice_oc=0.5),
-                     lr_grid=(1e-3, 3e-3, 1e-2), pretrain=dict(n=1024, size=64, epochs=3, lr=3e-3, bs=32),
+                     lr_grid=(1e-3, 3e-3, 1e-2), sweep_epochs=None,
+                     pretrain=dict(n=1024, size=64, epochs=3, lr=3e-3, bs=32),
                      resunet_width=16, threads=None, timing_iters=5),
         "full": dict(dataset="REFUGE", twin=None, image_size=256, rows=None, width=64, dropout=0.8, batch_size=8,
                      lr=1e-4, epochs=300, schedule="constant", pct_start=0.25, augment=False, seg_loss="bce",
                      focal_gamma=2.0, fovea_variance_256=50.0, gradnorm_alpha=1.5, cv_folds=None, seeds=(0, 1, 2),
                      parallel_runs=1, min_scores=dict(auc=0.65, dice_od=0.8, dice_oc=0.5),
-                     lr_grid=(1e-5, 3e-5, 1e-4, 3e-4, 1e-3), pretrain="imagenet", resunet_width=64, threads=None,
+                     lr_grid=(1e-5, 3e-5, 1e-4, 3e-4, 1e-3), sweep_epochs=None, pretrain="imagenet", resunet_width=64,
+                     threads=None,
                      timing_iters=20),
     },
     # Zhao, Liu, Zhang, Lei (REFUGE-style report). Keys: seg_* = CE-Net / U-Net segmentation,

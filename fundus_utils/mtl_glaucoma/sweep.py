@@ -1,8 +1,9 @@
 """Learning-rate study (Figs. 2-3 of Pascal et al. 2022): best validation metric and minimum
 validation loss per task, for STL and MTL-IO, at each learning rate.
 
-Each (scheme, learning rate) trains on the training part of a split with fastai's
-per-epoch validation on its validation part (per-task losses and scores from
+Each (scheme, learning rate) trains for ``cfg.sweep_epochs`` epochs (default ``cfg.epochs``)
+on the training part of a split with fastai's per-epoch validation on its validation part
+(per-task losses and scores from
 :mod:`fundus_utils.train.multitask_metrics`); the best epoch value is kept per task: the
 highest AUC (glaucoma FC) and Dice (OD, OC), the lowest fovea error and the lowest loss.
 Runs are cached like the other experiments.
@@ -41,18 +42,19 @@ def lr_sweep(bank: ArrayBank, parts: dict[str, pd.DataFrame], cfg, tasks: Sequen
              seed: int = 0) -> pd.DataFrame:
     """One row per (scheme, lr): the best validation metric and minimum loss of each task."""
     lrs = lrs or cfg.lr_grid
+    epochs = cfg.sweep_epochs or cfg.epochs
     grid = [(scheme, lr) for lr in lrs for scheme in schemes]
 
     def path(point):
         scheme, lr = point
-        return cache_path(cfg, "sweeps", {"what": "sweep", "scheme": scheme, "lr": lr, "seed": seed,
+        return cache_path(cfg, "sweeps", {"what": "sweep", "scheme": scheme, "lr": lr, "seed": seed, "epochs": epochs,
                                           "tasks": list(tasks), "train": bank.key(parts["train"]),
                                           "valid": bank.key(parts["valid"])})
 
     def run(point):
         scheme, lr = point
         fitted = fit_scheme(scheme, bank.take(parts["train"]), cfg, tasks, valid=bank.take(parts["valid"]),
-                            lr=lr, seed=seed, validate=True)
+                            lr=lr, epochs=epochs, seed=seed, validate=True)
         return cached(path(point), lambda: best_per_task(fitted.history), use_cache=False)
 
     in_parallel(run, [p for p in grid if not path(p).is_file()], cfg.parallel_runs)  # fills the cache

@@ -7,13 +7,14 @@
 # ---
 
 # %% [markdown]
-# # The official split, several seeds (Tables 3 and 4)
+# # The official split, several seeds: Table 3 (from scratch)
 #
 # "To foster reproducibility", the paper also trains STL and MTL-IO on the official
 # REFUGE training split and tests on the official test split - no cross-validation -
 # three times each to account for the weight initialisation, without (Table 3) and with
-# (Table 4) transfer learning. Their numbers drop compared to cross-validation because
-# the training and test images come from different cameras; MTL-IO stays best on AUC.
+# (Table 4, next section) transfer learning. Their numbers drop compared to
+# cross-validation because the training and test images come from different cameras;
+# MTL-IO stays best on AUC.
 #
 # The synthetic twin has the same structure: its training, validation and test patients
 # are disjoint, and its eyes come from three simulated cameras.
@@ -24,7 +25,7 @@ profile = "smoke"
 # %%
 from fundus_utils import config, report
 from fundus_utils import mtl_glaucoma as mtl
-from fundus_utils.mtl_glaucoma import cv, pretrain, tables
+from fundus_utils.mtl_glaucoma import cv, tables
 
 cfg = config.load("mtl_glaucoma", profile)
 mtl.setup(cfg)
@@ -44,20 +45,5 @@ report.table(samples.groupby(["split", "device"]).size().unstack(fill_value=0), 
 scratch = cv.results_frame(cv.official_split(samples, ["stl", "mtl_io"], cfg, tasks, bank, seeds=cfg.seeds))
 report.table(tables.paper_layout(tables.summary(scratch)), "mtl_table3",
              f"Table 3 (ours): official split, from scratch, mean ± SD over seeds {list(cfg.seeds)}.", cfg)
-
-# %% [markdown]
-# ## Table 4: with the pretrained encoder (stand-in outside the full profile, see Table 2)
-
-# %%
-init_name, init_fn = pretrain.encoder_init(cfg, "mtl_unet")
-transfer = cv.results_frame(cv.official_split(samples, ["stl", "mtl_io"], cfg, tasks, bank, seeds=cfg.seeds,
-                                              init=init_name, init_fn=init_fn))
-report.table(tables.paper_layout(tables.summary(transfer)), "mtl_table4",
-             f"Table 4 (ours): official split, encoder initialised by {init_name}, mean ± SD over seeds.", cfg)
-
-# %%
-import pandas as pd
-
-both = pd.concat([scratch, transfer])
-report.table(both.set_index(["init", "method", "seed"])[["auc", "dice_od", "dice_oc", "fovea_px", "vcdr_mae"]],
-             "mtl_tables3_4_per_seed", "Tables 3-4 per seed.", cfg)
+report.table(scratch.set_index(["method", "seed"])[["auc", "dice_od", "dice_oc", "fovea_px", "vcdr_mae"]],
+             "mtl_table3_per_seed", "Table 3 per seed.", cfg)

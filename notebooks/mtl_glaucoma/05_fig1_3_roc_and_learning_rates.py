@@ -16,7 +16,8 @@
 #
 # The ROC uses the cross-validation runs of Table 1 (read from the result cache when the
 # Table 1 notebook ran first, trained otherwise). The learning-rate study trains on the
-# first fold's training part and validates on its held-out fold after every epoch.
+# first fold's training part and validates on its held-out fold after every epoch
+# (`sweep_epochs` epochs per run: 6 in the smoke profile, the full schedule elsewhere).
 
 # %% tags=["parameters"]
 profile = "smoke"
@@ -54,7 +55,7 @@ parts = cv.fold_parts(samples, int(samples.loc[samples["fold"] >= 0, "fold"].min
 lr_study = sweep.lr_sweep(bank, parts, cfg, tasks)
 report.table(lr_study.set_index(["method", "lr"]), "mtl_lr_sweep",
              "Learning-rate study: best validation metric (AUC of the FC head, Dice, fovea error) and minimum "
-             "validation loss of each task over the epochs.", cfg)
+             f"validation loss of each task over {cfg.sweep_epochs or cfg.epochs} epochs.", cfg)
 report.figure(figures.sweep_figure(lr_study, "metric"), "mtl_fig2_best_metric",
               "Fig. 2 (ours): best validation metric per task vs learning rate.", cfg)
 report.figure(figures.sweep_figure(lr_study, "loss"), "mtl_fig3_min_loss",
