@@ -1,10 +1,11 @@
 """CPU settings of the MTL-IO chapter: memory format and batch size, side by side.
 
 The MTL-IO U-Net (``fundus_utils.models.mtl_unet``) is trained on a CPU in the smoke
-profile (96x38 px bands, width 6, all four tasks) and the real profile (128 px or its 25-75 % band of rows, width
-12, OD and OC). For each shape this times one training step (forward, backward, Adam)
-with the default contiguous layout and with ``channels_last``, interleaved, and prints
-process CPU milliseconds per image (load-independent) with the ratio to contiguous.
+profile (96x38 px bands, width 6, all four tasks) and the real profile (rows 25-75 % of a
+128 px picture, width 12, OD and OC; the whole 128 px picture is timed beside it). For
+each shape this times one training step (forward, backward, Adam) with the default
+contiguous layout and with ``channels_last``, interleaved, and prints process CPU
+milliseconds per image (load-independent) with the ratio to contiguous.
 The smoke and real profiles set ``cpu_channels_last`` from these numbers.
 Run: ``.venv/bin/python bench/bench_mtl_cpu.py [--reps 10] [--threads 1]``.
 """

@@ -100,8 +100,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
                       fovea_variance_256=300.0, gradnorm_alpha=1.5, cv_folds=None, seeds=(0, 1), parallel_runs=2,
                       cpu_channels_last=True, min_scores=dict(auc=0.65, dice_od=0.8, dice_oc=0.5),
                       lr_grid=(2e-3, 5e-3, 1e-2), sweep_epochs=6,
-                      pretrain=dict(n=512, size=32, resnet_size=64, epochs=4, lr=1e-2,
-                                                                bs=32),
+                      pretrain=dict(n=512, size=32, resnet_size=64, epochs=4, lr=1e-2, bs=32),
                       resunet_width=8, threads=1, timing_iters=2),
         # real: REFUGE Validation400 -> Test400 at 128 px on CPU (no fovea, no Validation glaucoma labels);
         # only rows 25-75 % (every REFUGE disc lies within 30-63 %; prepare() refuses a band that cuts

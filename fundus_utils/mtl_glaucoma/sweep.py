@@ -3,9 +3,9 @@ validation loss per task, for STL and MTL-IO, at each learning rate.
 
 Each (scheme, learning rate) trains for ``cfg.sweep_epochs`` epochs (default ``cfg.epochs``)
 on the training part of a split with fastai's per-epoch validation on its validation part
-(per-task losses and scores from
-:mod:`fundus_utils.train.multitask_metrics`); the best epoch value is kept per task: the
-highest AUC (glaucoma FC) and Dice (OD, OC), the lowest fovea error and the lowest loss.
+(per-task losses and scores from :mod:`fundus_utils.train.multitask_metrics`); the best
+epoch value is kept per task: the highest AUC (glaucoma FC) and Dice (OD, OC), the lowest
+fovea error and the lowest loss.
 Runs are cached like the other experiments.
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ def lr_sweep(bank: ArrayBank, parts: dict[str, pd.DataFrame], cfg, tasks: Sequen
 
     def path(point):
         scheme, lr = point
-        return cache_path(cfg, "sweeps", {"what": "sweep", "scheme": scheme, "lr": lr, "seed": seed, "epochs": epochs,
+        return cache_path(cfg, "sweeps", {"what": "sweep", "scheme": scheme, "lr": lr, "seed": seed,
                                           "tasks": list(tasks), "train": bank.key(parts["train"]),
                                           "valid": bank.key(parts["valid"])})
 
