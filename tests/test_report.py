@@ -52,6 +52,24 @@ def test_table_and_figure_files(cfg: SimpleNamespace) -> None:
         report.table([1, 2], "bad", "x", cfg)
 
 
+def test_records_round_trip(cfg: SimpleNamespace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                            capsys: pytest.CaptureFixture) -> None:
+    from fundus_utils.report import records
+
+    monkeypatch.setattr(records, "RECORD_DIR", tmp_path / "recorded")
+    report.start(cfg, source="REFUGE")
+    assert report.show_recorded("demo_real", "demo_recorded", cfg, source="REFUGE") is None
+    assert "no record demo_real.csv yet" in capsys.readouterr().out
+    df = pd.DataFrame({"metric": ["dice_od"], "ours": [0.947]}).set_index("metric")
+    with pytest.raises(ValueError, match="smoke profile only reads"):
+        report.record(df, "demo_real", cfg, "MTL-IO on Test400")
+    report.record(df, "demo_real", SimpleNamespace(**{**vars(cfg), "profile": "real"}), "MTL-IO on Test400")
+    shown = report.show_recorded("demo_real", "demo_recorded", cfg, source="REFUGE")
+    pd.testing.assert_frame_equal(shown, df)
+    assert capsys.readouterr().out.startswith("MTL-IO on Test400\ngit ")
+    assert (cfg.results_dir / "demo_recorded.csv").is_file()
+
+
 def test_glued_in_a_kernel(tmp_path: Path) -> None:
     nb = tmp_path / "notebooks" / "demo" / "01_glue.py"
     nb.parent.mkdir(parents=True)

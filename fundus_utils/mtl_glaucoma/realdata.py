@@ -10,22 +10,16 @@ a plain 2 M-parameter U-Net trained from scratch for 4 minutes at 128 px reaches
 what else the shared machine runs, and the process CPU time (``train_cpu_s``, all
 threads), which does not; 4 minutes on 2 cores is at most 480 CPU-seconds.
 
-Real-profile numbers enter the book as a *record*: :func:`record` writes the table with its
-provenance line to ``book/papers/recorded/`` (numbers only, never images), and the smoke
-run of the notebook shows that record beside its own synthetic stand-in run.
+Real-profile numbers enter the book as a *record* (:mod:`fundus_utils.report.records`):
+the table with its provenance line in ``book/papers/recorded/`` (numbers only, never
+images); the smoke run of the notebook shows that record beside its own synthetic run.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
-
-from ..config import REPO_ROOT
-from ..report import provenance
 
 BAR = {"dice_od": 0.949, "dice_oc": 0.855, "vcdr_mae": 0.064, "auc_vcdr": 0.854, "train_s": 240.0,
        "train_cpu_s": 480.0}  # 4 minutes of wall time on 2 cores = at most 8 CPU-minutes
-RECORD_DIR = REPO_ROOT / "book" / "papers" / "recorded"
 
 
 def versus_bar(runs: pd.DataFrame) -> pd.DataFrame:
@@ -40,24 +34,4 @@ def versus_bar(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("metric")
 
 
-def record(table: pd.DataFrame, name: str, cfg, caption: str) -> Path:
-    """Write ``table`` to ``book/papers/recorded/<name>.csv`` with a provenance file (real/full runs only)."""
-    if cfg.profile == "smoke":
-        raise ValueError("records hold real-data runs; the smoke profile only reads them")
-    RECORD_DIR.mkdir(parents=True, exist_ok=True)
-    path = RECORD_DIR / f"{name}.csv"
-    table.to_csv(path)
-    path.with_suffix(".provenance.txt").write_text(f"{caption}\n{provenance.line(cfg)}\n")
-    return path
-
-
-def recorded(name: str) -> tuple[pd.DataFrame | None, str]:
-    """A recorded table and its caption + provenance text (``(None, message)`` if absent)."""
-    path = RECORD_DIR / f"{name}.csv"
-    if not path.is_file():
-        return None, f"no record {path.name} yet: run the notebook with profile='real'"
-    prov = path.with_suffix(".provenance.txt")
-    return pd.read_csv(path, index_col=0), prov.read_text().strip() if prov.is_file() else ""
-
-
-__all__ = ["BAR", "RECORD_DIR", "record", "recorded", "versus_bar"]
+__all__ = ["BAR", "versus_bar"]

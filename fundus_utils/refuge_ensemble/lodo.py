@@ -353,30 +353,3 @@ def plot_auc(summary: pd.DataFrame, title: str = ""):
         ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
-
-
-# ------------------------------------------------------------------------- recorded real runs
-
-RECORD_DIR = Path(__file__).resolve().parents[2] / "book" / "papers" / "recorded"
-
-
-def record(table: pd.DataFrame, name: str, cfg: Config, caption: str) -> Path:
-    """Write a real-data result to ``book/papers/recorded/<name>.csv`` with caption + provenance (numbers only)."""
-    from ..report import provenance
-
-    if cfg.profile == "smoke":
-        raise ValueError("records hold real-data runs; the smoke profile only reads them")
-    RECORD_DIR.mkdir(parents=True, exist_ok=True)
-    path = RECORD_DIR / f"{name}.csv"
-    table.to_csv(path)
-    path.with_suffix(".provenance.txt").write_text(f"{caption}\n{provenance.line(cfg)}\n")
-    return path
-
-
-def recorded(name: str) -> tuple[pd.DataFrame | None, str]:
-    """A recorded table and its caption + provenance text (``(None, message)`` if there is none yet)."""
-    path = RECORD_DIR / f"{name}.csv"
-    if not path.is_file():
-        return None, f"no record {path.name} yet: run the notebook with profile='real'"
-    prov = path.with_suffix(".provenance.txt")
-    return pd.read_csv(path, index_col=[0, 1]), prov.read_text().strip() if prov.is_file() else ""

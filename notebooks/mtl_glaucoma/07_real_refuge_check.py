@@ -56,9 +56,9 @@ report.table(comparison, "mtl_real_check_this_run",
              f"MTL-IO ({cfg.profile} profile, {cfg.image_size} px, {runs['params'].iloc[0] / 1e6:.2f} M parameters, "
              f"{cfg.epochs} epochs) vs the bar; train_s = training wall time in seconds.", cfg)
 if cfg.profile != "smoke":
-    realdata.record(comparison, f"mtl_glaucoma_{cfg.profile}_refuge", cfg,
-                    f"MTL-IO trained on REFUGE Validation400, tested on Test400 ({cfg.image_size} px, "
-                    f"{cfg.epochs} epochs, width {cfg.width}, {runs['params'].iloc[0] / 1e6:.2f} M parameters)")
+    report.record(comparison, f"mtl_glaucoma_{cfg.profile}_refuge", cfg,
+                  f"MTL-IO trained on REFUGE Validation400, tested on Test400 ({cfg.image_size} px, "
+                  f"{cfg.epochs} epochs, width {cfg.width}, {runs['params'].iloc[0] / 1e6:.2f} M parameters)")
 
 # %% [markdown]
 # ## The recorded real-data run
@@ -67,8 +67,4 @@ if cfg.profile != "smoke":
 # (commit, data manifest hash, device, wall time).
 
 # %%
-table, prov = realdata.recorded("mtl_glaucoma_real_refuge")
-print(prov)
-if table is not None:
-    report.table(table, "mtl_real_check_recorded", "Recorded real-profile run: " + prov.splitlines()[0], cfg,
-                 source="REFUGE")
+report.show_recorded("mtl_glaucoma_real_refuge", "mtl_real_check_recorded", cfg, source="REFUGE");

@@ -45,7 +45,6 @@ import pandas as pd
 
 from fundus_utils import config, report
 from fundus_utils.models import create_model
-from fundus_utils.mtl_glaucoma import realdata
 from fundus_utils.refuge_ensemble import segmentation as seg
 from fundus_utils.seed import seed_everything
 
@@ -114,14 +113,10 @@ report.figure(fig, "re_seg_examples", f"OD (solid) and OC (dashed) contours on {
 if cfg.profile != "smoke":
     real = pd.concat({k: t.drop(columns=[c for c in t.columns if c.startswith("mean_")]) for k, t in tables.items()},
                      names=["test set"])
-    realdata.record(real, f"refuge_ensemble_{cfg.profile}_segmentation", cfg,
-                    f"CE-Net vs U-Net on disc crops ({cfg.seg_crop_size} px, {cfg.seg_epochs} epochs), trained on "
-                    f"REFUGE {'/'.join(cfg.seg_train_splits)}")
-recorded, prov = realdata.recorded("refuge_ensemble_real_segmentation")
-print(prov)
-if recorded is not None:
-    report.table(recorded, "re_seg_real_recorded", "Recorded real-profile run: " + prov.splitlines()[0], cfg,
-                 source="REFUGE")
+    report.record(real, f"refuge_ensemble_{cfg.profile}_segmentation", cfg,
+                  f"CE-Net vs U-Net on disc crops ({cfg.seg_crop_size} px, {cfg.seg_epochs} epochs), trained on "
+                  f"REFUGE {'/'.join(cfg.seg_train_splits)}")
+report.show_recorded("refuge_ensemble_real_segmentation", "re_seg_real_recorded", cfg, source="REFUGE");
 
 # %% [markdown]
 # ## Above chance?

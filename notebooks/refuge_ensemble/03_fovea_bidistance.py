@@ -45,7 +45,6 @@ import numpy as np
 import pandas as pd
 
 from fundus_utils import config, report
-from fundus_utils.mtl_glaucoma import realdata
 from fundus_utils.refuge_ensemble import fovea
 from fundus_utils.seed import seed_everything
 
@@ -107,14 +106,10 @@ report.figure(fig, "re_fovea_examples", f"Predicted bi-distance maps and heatmap
 # %%
 if cfg.profile != "smoke":
     real = pd.concat({k: v.drop(columns=["mean_px", "mean_DD"]) for k, v in tables.items()}, names=["test set"])
-    realdata.record(real, f"refuge_ensemble_{cfg.profile}_fovea", cfg,
-                    f"Bi-distance U-Net trained on the twin ({cfg.fovea_size} px, {cfg.fovea_epochs} epochs); "
-                    f"OD centre scored on {cfg.fovea_real_test or cfg.dataset}")
-recorded, prov = realdata.recorded("refuge_ensemble_real_fovea")
-print(prov)
-if recorded is not None:
-    report.table(recorded, "re_fovea_real_recorded", "Recorded real-profile run: " + prov.splitlines()[0], cfg,
-                 source="REFUGE")
+    report.record(real, f"refuge_ensemble_{cfg.profile}_fovea", cfg,
+                  f"Bi-distance U-Net trained on the twin ({cfg.fovea_size} px, {cfg.fovea_epochs} epochs); "
+                  f"OD centre scored on {cfg.fovea_real_test or cfg.dataset}")
+report.show_recorded("refuge_ensemble_real_fovea", "re_fovea_real_recorded", cfg, source="REFUGE");
 
 # %% [markdown]
 # ## Above chance?

@@ -132,12 +132,8 @@ else:
 # %%
 record_name = f"refuge_ensemble_{cfg.profile if cfg.profile != 'smoke' else 'real'}_lodo"
 if cfg.profile != "smoke":
-    lodo.record(lodo.table_text(summary), record_name, cfg,
-                f"Glaucoma ensemble, leave-one-dataset-out over {', '.join(domains)} ({cfg.profile} profile, "
-                f"{cfg.cls_backbone}, {cfg.cls_image_size} px images, {cfg.cls_crop_size} px disc crops, "
-                f"{cfg.cls_epochs} epochs)")
-recorded_table, recorded_prov = lodo.recorded(record_name)
-print(recorded_prov)
-if recorded_table is not None:
-    report.table(recorded_table, "re_cls_real_recorded", "Recorded real-data run: " + recorded_prov.splitlines()[0],
-                 cfg, source="REFUGE+Drishti-GS1")
+    report.record(lodo.table_text(summary), record_name, cfg,
+                  f"Glaucoma ensemble, leave-one-dataset-out over {', '.join(domains)} ({cfg.profile} profile, "
+                  f"{cfg.cls_backbone}, {cfg.cls_image_size} px images, {cfg.cls_crop_size} px disc crops, "
+                  f"{cfg.cls_epochs} epochs)")
+report.show_recorded(record_name, "re_cls_real_recorded", cfg, source="REFUGE+Drishti-GS1", index_col=[0, 1]);

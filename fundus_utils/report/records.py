@@ -1,0 +1,52 @@
+"""Recorded real-data runs: numbers (never images) written by a `real`/`full` run, shown by smoke.
+
+A notebook run with ``profile="real"`` calls :func:`record` to write its table to
+``book/papers/recorded/<name>.csv`` with a caption and provenance line beside it; every run,
+smoke included, calls :func:`show_recorded` to print that provenance and glue the last
+record into the book.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+from ..config import REPO_ROOT
+from . import provenance
+from .tables import table as report_table
+
+RECORD_DIR = REPO_ROOT / "book" / "papers" / "recorded"
+
+
+def record(table: pd.DataFrame, name: str, cfg: Any, caption: str) -> Path:
+    """Write ``table`` to ``<RECORD_DIR>/<name>.csv`` with a provenance file (real/full runs only)."""
+    if cfg.profile == "smoke":
+        raise ValueError("records hold real-data runs; the smoke profile only reads them")
+    RECORD_DIR.mkdir(parents=True, exist_ok=True)
+    path = RECORD_DIR / f"{name}.csv"
+    table.to_csv(path)
+    path.with_suffix(".provenance.txt").write_text(f"{caption}\n{provenance.line(cfg)}\n")
+    return path
+
+
+def recorded(name: str, index_col: int | Sequence[int] = 0) -> tuple[pd.DataFrame | None, str]:
+    """A recorded table and its caption + provenance text (``(None, message)`` if absent)."""
+    path = RECORD_DIR / f"{name}.csv"
+    if not path.is_file():
+        return None, f"no record {path.name} yet: run the notebook with profile='real'"
+    prov = path.with_suffix(".provenance.txt")
+    return pd.read_csv(path, index_col=index_col), prov.read_text().strip() if prov.is_file() else ""
+
+
+def show_recorded(name: str, key: str, cfg: Any, source: str,
+                  index_col: int | Sequence[int] = 0) -> pd.DataFrame | None:
+    """Print a record's provenance and, if the record exists, save and glue it as table ``key``."""
+    table, prov = recorded(name, index_col)
+    print(prov)
+    if table is not None:
+        report_table(table, key, "Recorded real-profile run: " + prov.splitlines()[0], cfg, source=source)
+    return table
+
+
+__all__ = ["RECORD_DIR", "record", "recorded", "show_recorded"]
