@@ -3,7 +3,7 @@
 For each ``notebooks/<chapter>/NN_<name>.py`` (jupytext percent, the reviewed source):
 the paired ``.ipynb`` exists and says the same thing, it carries no outputs, it opens
 with a Markdown title (the book's page title), it has a ``parameters`` cell with
-``profile = "smoke"``, and ``_toc.yml`` lists its executed copy.
+``profile = "smoke"`` and ``overrides = {}``, and ``_toc.yml`` lists its executed copy.
 """
 from __future__ import annotations
 
@@ -49,6 +49,8 @@ def test_title_and_parameters_cell(py: Path) -> None:
     assert len(params) == 1, f"{py}: needs exactly one cell tagged 'parameters' (found {len(params)})"
     assert re.search(r'^profile\s*=\s*"smoke"\s*$', params[0].source, re.M), \
         f'{py}: the parameters cell must set profile = "smoke"'
+    assert re.search(r'^overrides\s*=\s*\{\}', params[0].source, re.M), \
+        f'{py}: the parameters cell must set overrides = {{}} (papermill sets any setting through it)'
 
 
 def _toc_files() -> set[str]:

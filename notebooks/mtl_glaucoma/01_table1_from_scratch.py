@@ -31,6 +31,7 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
+overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
 from fundus_utils import config, report
@@ -39,7 +40,7 @@ from fundus_utils.models.mtl_unet import MTLUNet, count_parameters, stl_paramete
 from fundus_utils.mtl_glaucoma import cv, tables, timing
 from fundus_utils.train.mtl_schemes import SCHEMES
 
-cfg = config.load("mtl_glaucoma", profile)
+cfg = config.load("mtl_glaucoma", profile, **overrides)
 mtl.setup(cfg)
 report.start(cfg, source=mtl.source(cfg))
 

@@ -24,6 +24,7 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
+overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
 from fundus_utils import config, report
@@ -31,7 +32,7 @@ from fundus_utils import mtl_glaucoma as mtl
 from fundus_utils.mtl_glaucoma import cv, pretrain, tables
 from fundus_utils.train.mtl_schemes import SCHEMES
 
-cfg = config.load("mtl_glaucoma", profile)
+cfg = config.load("mtl_glaucoma", profile, **overrides)
 mtl.setup(cfg)
 report.start(cfg, source=mtl.source(cfg))
 

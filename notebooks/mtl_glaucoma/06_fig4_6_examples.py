@@ -21,6 +21,7 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
+overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
 import numpy as np
@@ -32,7 +33,7 @@ from fundus_utils.mtl_glaucoma import cv, figures
 from fundus_utils.mtl_glaucoma.evaluate import fovea_xy
 from fundus_utils.mtl_glaucoma.fit import predict
 
-cfg = config.load("mtl_glaucoma", profile)
+cfg = config.load("mtl_glaucoma", profile, **overrides)
 mtl.setup(cfg)
 report.start(cfg, source=mtl.source(cfg))
 

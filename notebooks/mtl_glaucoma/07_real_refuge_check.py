@@ -30,13 +30,14 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
+overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
 from fundus_utils import config, report
 from fundus_utils import mtl_glaucoma as mtl
 from fundus_utils.mtl_glaucoma import cv, realdata
 
-cfg = config.load("mtl_glaucoma", profile)
+cfg = config.load("mtl_glaucoma", profile, **overrides)
 mtl.setup(cfg)
 report.start(cfg, source=mtl.source(cfg))
 

@@ -38,6 +38,7 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
+overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
 import numpy as np
@@ -48,7 +49,7 @@ from fundus_utils.models import create_model
 from fundus_utils.refuge_ensemble import segmentation as seg
 from fundus_utils.seed import seed_everything
 
-cfg = config.load("refuge_ensemble", profile)
+cfg = config.load("refuge_ensemble", profile, **overrides)
 seed_everything(cfg.seed)
 train_table, test_tables = seg.open_tables(cfg)
 source = "synthetic-refuge twin" if cfg.seg_twin is not None else " + ".join(test_tables)

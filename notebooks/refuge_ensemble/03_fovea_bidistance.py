@@ -39,6 +39,7 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
+overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
 import numpy as np
@@ -48,7 +49,7 @@ from fundus_utils import config, report
 from fundus_utils.refuge_ensemble import fovea
 from fundus_utils.seed import seed_everything
 
-cfg = config.load("refuge_ensemble", profile)
+cfg = config.load("refuge_ensemble", profile, **overrides)
 seed_everything(cfg.seed)
 train_table, test_tables = fovea.open_tables(cfg)
 report.start(cfg, source=" + ".join(test_tables))

@@ -34,6 +34,7 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
+overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
 import torch
@@ -42,7 +43,7 @@ from fundus_utils import config, data, report
 from fundus_utils.refuge_ensemble import lodo
 from fundus_utils.seed import seed_everything
 
-cfg = config.load("refuge_ensemble", profile)
+cfg = config.load("refuge_ensemble", profile, **overrides)
 if cfg.cls_threads and cfg.device == "cpu":
     torch.set_num_threads(cfg.cls_threads)  # tiny tensors on a shared CPU: one thread is fastest
 seed_everything(cfg.seed)

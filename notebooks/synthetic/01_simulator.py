@@ -18,6 +18,7 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
+overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
 from fundus_utils import config, report
@@ -25,7 +26,7 @@ from fundus_utils.data import twins
 from fundus_utils.data.simulator import tour
 from fundus_utils.seed import seed_everything
 
-cfg = config.load("synthetic", profile)
+cfg = config.load("synthetic", profile, **overrides)
 seed_everything(cfg.seed)
 report.start(cfg, source="simulator")
 

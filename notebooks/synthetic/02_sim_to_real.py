@@ -34,13 +34,14 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
+overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
 from fundus_utils import config, report, sim2real
 from fundus_utils.data import MissingDatasetError
 from fundus_utils.seed import seed_everything
 
-cfg = config.load("synthetic", profile)
+cfg = config.load("synthetic", profile, **overrides)
 seed_everything(cfg.seed)
 report.start(cfg, source="simulator → REFUGE, Drishti-GS1, DRIVE, CHASE_DB1")
 have_real = sim2real.real_data_available(cfg)

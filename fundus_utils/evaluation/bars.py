@@ -1,0 +1,140 @@
+"""Bars: a method must beat a baseline computed in the same run on the same images.
+
+A fixed number typed into a notebook ("AUC > 0.65") flips with a machine's float kernels
+when it sits inside the statistic's own noise, and a trivial method may clear it. A bar
+here is a paired comparison instead: per test image, the method's value and a baseline's
+value (an image-blind prior, the mean training position, a shape prior, chance), and the
+bar passes only when the **lower end of the paired bootstrap 95 % CI of the improvement**
+is above zero (``margin``, by default 0). Images are resampled jointly, so what the
+method and the baseline have in common cancels.
+
+Rules the functions enforce:
+
+* A NaN never passes: a NaN improvement, a NaN CI or a NaN summary fails the bar.
+* Nothing is silently dropped: where a method gives no answer for an image (a missed
+  landmark, an empty mask without a defined score), pass ``worst=`` to score the image
+  at that penalty and count it in ``missing``; without ``worst`` any NaN fails the bar.
+* AUC bars resample positives and negatives separately (stratified), so every replicate
+  has both classes; their DeLong p-value (one-sided, method > baseline) is reported too.
+
+Usage in a notebook::
+
+    bars = [evaluation.paired_mean("OD Dice, CE-Net vs shape prior", dice_cenet, dice_prior),
+            evaluation.paired_auc("glaucoma AUC, ensemble vs chance", y, p_ensemble)]
+    report.table(evaluation.bars_table(bars), "re_seg_bars", "Bars", cfg)
+    evaluation.check_bars(bars)
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .stats import auc_rank, delong_test
+
+N_BOOT = 2000
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One paired comparison of a method with a baseline on the same ``n`` images."""
+
+    name: str
+    method: float       # the method's summary (mean, or AUC)
+    baseline: float     # the baseline's summary on the same images
+    gain: float         # improvement in the "better" direction (method - baseline, or baseline - method)
+    lo: float           # paired bootstrap 95 % CI of the gain
+    hi: float
+    n: int
+    missing: int        # images where the method gave no answer (scored at ``worst``)
+    margin: float       # the CI's lower end must exceed this
+    p_delong: float = float("nan")  # AUC bars only: one-sided DeLong p (method > baseline)
+
+    @property
+    def passed(self) -> bool:
+        values = (self.method, self.baseline, self.gain, self.lo, self.hi)
+        return bool(np.all(np.isfinite(values)) and self.lo > self.margin)
+
+
+def _fill(values: np.ndarray, worst: float | None) -> tuple[np.ndarray, int]:
+    values = np.asarray(values, float)
+    missing = int((~np.isfinite(values)).sum())
+    if missing and worst is not None:
+        values = np.where(np.isfinite(values), values, float(worst))
+    return values, missing
+
+
+def paired_mean(name: str, method: Sequence[float], baseline: Sequence[float], higher_is_better: bool = True,
+                worst: float | None = None, margin: float = 0.0, n_boot: int = N_BOOT, seed: int = 0) -> Bar:
+    """Bar on a per-image metric (Dice, error in px or disc diameters): mean method vs mean baseline.
+
+    ``worst`` scores images where the method (or the baseline) has no value (NaN), counted in
+    ``missing``; without it a NaN fails the bar.
+    """
+    m, missing = _fill(method, worst)
+    b, _ = _fill(baseline, worst)
+    if m.shape != b.shape or m.ndim != 1:
+        raise ValueError(f"{name}: method and baseline need one value per image each, got {m.shape} and {b.shape}")
+    sign = 1.0 if higher_is_better else -1.0
+    d = sign * (m - b)
+    if len(d) == 0:
+        return Bar(name, np.nan, np.nan, np.nan, np.nan, np.nan, 0, missing, margin)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(d), size=(n_boot, len(d)))
+    boots = d[idx].mean(axis=1)  # NaN stays NaN: a NaN value makes the CI NaN and fails the bar
+    lo, hi = (np.quantile(boots, [0.025, 0.975]) if np.isfinite(boots).all() else (np.nan, np.nan))
+    return Bar(name, float(m.mean()), float(b.mean()), float(d.mean()), float(lo), float(hi), len(d), missing, margin)
+
+
+def paired_auc(name: str, labels: Sequence[float], method: Sequence[float], baseline: Sequence[float] | None = None,
+               margin: float = 0.0, n_boot: int = N_BOOT, seed: int = 0) -> Bar:
+    """Bar on ROC AUC: the method's scores vs a baseline's scores (``None``: chance, AUC 0.5).
+
+    Stratified paired bootstrap of AUC(method) - AUC(baseline); a NaN score fails the bar
+    (a classifier that gives no answer has no AUC), as do labels of one class only.
+    """
+    y = np.asarray(labels, float)
+    s = np.asarray(method, float)
+    b = np.full_like(s, 0.5) if baseline is None else np.asarray(baseline, float)
+    missing = int((~np.isfinite(s)).sum())
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    if missing or len(pos) == 0 or len(neg) == 0 or len(pos) + len(neg) != len(y) or not np.isfinite(b).all():
+        return Bar(name, np.nan, np.nan, np.nan, np.nan, np.nan, len(y), missing, margin)
+    rng = np.random.default_rng(seed)
+    idx = np.concatenate([pos[rng.integers(0, len(pos), (n_boot, len(pos)))],
+                          neg[rng.integers(0, len(neg), (n_boot, len(neg)))]], axis=1)
+    yb = np.concatenate([np.ones(len(pos)), np.zeros(len(neg))])
+    gain = auc_rank(yb, s[idx]) - auc_rank(yb, b[idx])
+    lo, hi = np.quantile(gain, [0.025, 0.975])
+    a_m, a_b = float(auc_rank(y, s)), float(auc_rank(y, b))
+    p = delong_test(y, s, b, alternative="greater")["p"] if baseline is not None else \
+        delong_test(y, s, None, alternative="greater")["p"]
+    return Bar(name, a_m, a_b, a_m - a_b, float(lo), float(hi), len(y), 0, margin, float(p))
+
+
+def bars_table(bars: Sequence[Bar]) -> pd.DataFrame:
+    """One row per bar: method, baseline, gain [95 % CI], n, missing, passed (for ``report.table``)."""
+    rows = []
+    for bar in bars:
+        r = asdict(bar)
+        r["passed"] = bar.passed
+        rows.append(r)
+    df = pd.DataFrame(rows).set_index("name")
+    if df["p_delong"].isna().all():
+        df = df.drop(columns="p_delong")
+    return df
+
+
+def check_bars(bars: Sequence[Bar]) -> None:
+    """Raise ``AssertionError`` naming every bar that failed (NaN, or CI lower end not above the margin)."""
+    failed = [b for b in bars if not b.passed]
+    if failed:
+        lines = [f"{b.name}: method {b.method:.3f} vs baseline {b.baseline:.3f}, gain {b.gain:+.3f} "
+                 f"[{b.lo:+.3f}, {b.hi:+.3f}] (needs lower end > {b.margin:g}; n={b.n}, missing={b.missing})"
+                 for b in failed]
+        raise AssertionError("bars not met:\n" + "\n".join(lines))
+
+
+__all__ = ["Bar", "bars_table", "check_bars", "paired_auc", "paired_mean"]
