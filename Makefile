@@ -5,13 +5,17 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
-TESTS  ?= tests notebooks
+TESTS  ?= tests
+RUN_ARGS ?=
 
-.PHONY: venv book test lab sync clean distclean help
+.PHONY: venv book test unit nbval lab sync clean distclean help
 
 help:
 	@echo "make book   set up .venv, run every notebook (smoke) into executed/, build _build/html"
-	@echo "make test   set up .venv, unit tests + nbval on every notebook"
+	@echo "            (reuses executions stamped by make test / an earlier make book; RUN_ARGS=--force re-runs)"
+	@echo "make test   set up .venv, unit tests + every notebook run through the runner (cached for make book)"
+	@echo "make unit   the unit tests only (no notebooks)"
+	@echo "make nbval  every notebook through nbval (pytest --nbval-lax), as a reader would check them"
 	@echo "make lab    JupyterLab with jupytext pairing (.py <-> .ipynb)"
 	@echo "make sync   regenerate paired .ipynb files from notebooks/*/*.py"
 	@echo "make clean  remove _build/, executed/ and caches (make distclean also removes .venv)"
@@ -28,15 +32,24 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 venv: $(STAMP)
 
 book: $(STAMP)
-	$(BIN)/python -m fundus_utils.run --profile smoke -j $(JOBS)
+	$(BIN)/python -m fundus_utils.run --profile smoke -j $(JOBS) $(RUN_ARGS)
 	$(BIN)/jupyter-book build . -W -n --keep-going --all
 	@echo "The book: file://$(CURDIR)/_build/html/index.html"
 
+# `make test` runs the notebooks through the runner (tests/test_notebooks.py), not nbval: one
+# execution, stamped into executed/, serves both the tests and `make book` (see README).
 # pytest exit status 5 means "no tests collected": never expected here, so it fails loudly.
+PYTEST = set +e; TQDM_DISABLE=1 FUNDUS_PROGRESS=0 BOOK_JOBS=$(JOBS) $(BIN)/python -m pytest
+NO_TESTS = rc=$$?; if [ $$rc -eq 5 ]; then echo "make $@: pytest collected no tests (exit 5): there must always be tests; failing."; exit 1; fi; exit $$rc
+
 test: $(STAMP)
-	@set +e; TQDM_DISABLE=1 FUNDUS_PROGRESS=0 $(BIN)/python -m pytest $(TESTS) --nbval-lax --nbval-current-env; rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit 5) - tests/ must never be empty; failing."; exit 1; fi; \
-	exit $$rc
+	@$(PYTEST) $(TESTS) --durations=25; $(NO_TESTS)
+
+unit: $(STAMP)
+	@$(PYTEST) tests -m "not notebooks" --durations=25; $(NO_TESTS)
+
+nbval: $(STAMP)
+	@$(PYTEST) notebooks --nbval-lax --nbval-current-env --durations=25; $(NO_TESTS)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab

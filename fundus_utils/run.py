@@ -1,35 +1,61 @@
-"""Batch runner: execute the book's notebooks with papermill.
+"""Batch runner: execute the book's notebooks with papermill, reusing unchanged executions.
 
     python -m fundus_utils.run --profile smoke|real|full [--only PAPER] [--data DIR] [-j N] [--out DIR]
+                               [--set KEY=VALUE ...] [--force] [--keep-going] [--timeout S]
 
 Notebooks are ``notebooks/<paper>/NN_<section>.ipynb`` (regenerated from the paired
 jupytext ``.py`` when the ``.ipynb`` is missing or older). Each is executed with the
-parameter ``profile`` into ``<out>/<paper>/<name>.ipynb`` (default ``executed/``) in its
-own worker process, which measures the kernel's wall time and peak RSS; its output goes
-to ``<out>/logs/<paper>__<name>.log``. Notebooks of one paper run in order (later ones
-may read earlier ones' cached results); papers run in parallel with ``-j``. The first
-failure stops the run (pending notebooks are cancelled) with a report naming the
-notebook, the cell and the error; the exit status is then non-zero. A summary table is
-printed and written to ``<out>/run_summary.csv``.
+parameters ``profile`` (and ``overrides``, from ``--set``) into ``<out>/<paper>/<name>.ipynb``
+(default ``executed/``) in its own worker process, which measures the kernel's wall time
+and peak RSS; its output goes to ``<out>/logs/<paper>__<name>.log``. Notebooks of one paper
+run in order (later ones may read earlier ones' cached results); papers run in parallel
+with ``-j``. The first failure stops the run (pending notebooks are cancelled; with
+``--keep-going`` only the rest of its paper) with a report naming the notebook, the cell
+and the error; the exit status is then non-zero. A summary table is printed and written
+to ``<out>/run_summary.csv``.
+
+Execution cache. A successful execution leaves ``<out>/<paper>/<name>.stamp.json`` beside
+the executed notebook, holding its key (see :func:`key_parts`: the notebook's cells, every
+file under ``fundus_utils/`` and ``data_manifests/`` plus requirements/constraints/pyproject,
+the profile, the overrides, the ``FUNDUS_*`` / thread-count environment, the Python and the
+key of the paper's previous notebook) and the SHA-256 of the executed notebook and of the
+result files it wrote. A later run reuses the execution (status ``reused``) only when the
+key matches and those files are unchanged; ``--force`` re-executes. A failed or killed
+execution never leaves a stamp. A per-notebook lock and atomic renames keep two
+concurrent runs (say ``make test`` and ``make book``) from corrupting each other: the
+second waits for the first and then reuses its execution. Changes to the datasets
+themselves are not in the key: re-run with ``--force`` after replacing data.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
+import fcntl
+import hashlib
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 KERNEL = "python3"
 _LIVE: set[subprocess.Popen] = set()   # running workers, ended on Ctrl-C
+LIBRARY_DIRS = ("fundus_utils", "data_manifests")
+LIBRARY_FILES = ("requirements.txt", "constraints.txt", "pyproject.toml")
+# Environment that can change what a notebook computes or shows (besides FUNDUS_*).
+KEY_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "TQDM_DISABLE")
+STAMP_VERSION = 1
+SUCCESS = ("ok", "reused")
 
 
 @dataclass
@@ -38,14 +64,19 @@ class Result:
 
     paper: str
     name: str
-    status: str = "pending"          # ok | failed | cancelled | pending
-    wall_s: float = 0.0
+    status: str = "pending"          # ok | reused | failed | cancelled | pending
+    wall_s: float = 0.0              # for a reused notebook: the wall time of the execution reused
     peak_rss_mib: float = 0.0
     error: dict = field(default_factory=dict)
+    note: str = ""                   # why it was executed (cache miss) or which execution was reused
 
     @property
     def label(self) -> str:
         return f"{self.paper}/{self.name}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status in SUCCESS
 
 
 def discover(root: Path, only: list[str] | None = None) -> dict[str, list[Path]]:
@@ -98,31 +129,219 @@ def _worker_env(data: str | None, jobs: int = 1) -> dict[str, str]:
     return env
 
 
-def run_one(nb: Path, paper: str, out: Path, profile: str, env: dict[str, str], timeout: float | None) -> Result:
-    """Execute one notebook in a fresh worker process and return its :class:`Result`."""
+# ---------------------------------------------------------------------------- cache key
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def library_files(root: Path = REPO_ROOT) -> list[Path]:
+    """Every file the notebooks' results may depend on besides the notebook itself."""
+    files = [p for d in LIBRARY_DIRS for p in (root / d).rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
+    files += [root / f for f in LIBRARY_FILES if (root / f).is_file()]
+    return sorted(files)
+
+
+def library_digest(root: Path = REPO_ROOT) -> str:
+    """One SHA-256 over the paths and bytes of :func:`library_files`."""
+    h = hashlib.sha256()
+    for p in library_files(root):
+        h.update(f"{p.relative_to(root).as_posix()}\0{sha256_file(p)}\0".encode())
+    return h.hexdigest()
+
+
+def notebook_digest(nb: Path) -> str:
+    """SHA-256 of what a notebook executes and shows: its cells (type, source, metadata) and kernel.
+
+    Outputs and jupytext's own notebook metadata are left out, so a re-sync that changes
+    nothing else keeps the key.
+    """
+    import nbformat
+    book = nbformat.read(nb, as_version=4)
+    cells = [(c.cell_type, c.source, dict(c.get("metadata", {}))) for c in book.cells]
+    body = json.dumps([cells, book.metadata.get("kernelspec", {})], sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _data_root(env: dict[str, str]) -> str:
+    """The data root the kernel will see (``$FUNDUS_DATA`` or ``../shared/data``), as config finds it."""
+    if env.get("FUNDUS_DATA"):
+        return str(Path(env["FUNDUS_DATA"]).expanduser().resolve())
+    shared = REPO_ROOT.parent / "shared" / "data"
+    return str(shared) if shared.is_dir() else ""
+
+
+def key_parts(nb: Path, profile: str, overrides: dict, env: dict[str, str], library: str,
+              previous: str = "") -> dict:
+    """What identifies one execution: equal parts, equal executed notebook (up to wall times).
+
+    ``previous`` is the key of the paper's previous notebook, so re-executing a notebook
+    re-executes the later ones of its paper too (they may read what it cached).
+    """
+    return {
+        "notebook": notebook_digest(nb),
+        "library": library,
+        "profile": profile,
+        "overrides": json.dumps(overrides, sort_keys=True, default=str),
+        "env": {k: v for k, v in sorted(env.items()) if k.startswith("FUNDUS_") or k in KEY_ENV},
+        "data_root": _data_root(env),
+        "python": f"{sys.version} {sys.executable}",
+        "previous": previous,
+        "version": STAMP_VERSION,
+    }
+
+
+def digest(parts: dict) -> str:
+    """The cache key: SHA-256 of :func:`key_parts`."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------- stamps
+
+def stamp_path(out: Path, paper: str, name: str) -> Path:
+    """Where the stamp of ``<out>/<paper>/<name>.ipynb`` lives."""
+    return out / paper / f"{name}.stamp.json"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename (never half-written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if needed); concurrent runs wait here."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def read_stamp(path: Path) -> dict | None:
+    """A stamp's contents, or None when missing or unreadable."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _changed(old: dict, new: dict) -> str:
+    """Which key parts differ, in words (for the summary's note)."""
+    names = [k for k in new if old.get(k) != new[k]]
+    if "env" in names:   # name the variables: "env (OMP_NUM_THREADS)"
+        env_old, env_new = old.get("env") or {}, new["env"]
+        keys = sorted(k for k in {*env_old, *env_new} if env_old.get(k) != env_new.get(k))
+        names[names.index("env")] = f"env ({', '.join(keys)})"
+    return ", ".join(names) + " changed" if names else "key changed"
+
+
+def reuse_check(stamp: dict | None, key: str, parts: dict, executed: Path, results_root: Path) -> str:
+    """Empty when the stamped execution can be reused, else the reason it cannot."""
+    if stamp is None:
+        return "not executed before"
+    if stamp.get("status") != "ok":
+        return "last execution did not succeed"
+    if stamp.get("key") != key:
+        return _changed(stamp.get("parts", {}), parts)
+    if not executed.is_file() or sha256_file(executed) != stamp.get("executed_sha256"):
+        return "executed notebook missing or modified"
+    for rel, sha in stamp.get("outputs", {}).items():
+        f = results_root / rel
+        if not f.is_file() or sha256_file(f) != sha:
+            return f"result file {rel} missing or modified"
+    return ""
+
+
+def written_since(results_root: Path, paper: str, t0: float) -> dict[str, str]:
+    """``{path relative to results_root: sha256}`` of the files under ``<results_root>/<paper>`` written since ``t0``."""
+    folder = results_root / paper
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(results_root).as_posix(): sha256_file(p)
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.stat().st_mtime >= t0}
+
+
+def results_root(env: dict[str, str]) -> Path:
+    """Where the kernel writes tables and figures (``$FUNDUS_RESULTS`` or ``_build/results``)."""
+    return Path(env.get("FUNDUS_RESULTS") or REPO_ROOT / "_build" / "results")
+
+
+# ---------------------------------------------------------------------------- execution
+
+@dataclass
+class Job:
+    """Everything :func:`run_one` needs that is the same for every notebook of a run."""
+
+    out: Path
+    profile: str
+    overrides: dict
+    env: dict[str, str]
+    timeout: float | None = None
+    library: str = ""
+    force: bool = False
+
+
+def run_one(nb: Path, paper: str, job: Job, previous: str = "") -> tuple[Result, str]:
+    """Execute one notebook (or reuse its stamped execution); returns its :class:`Result` and key."""
+    executed = job.out / paper / f"{nb.stem}.ipynb"
+    parts = key_parts(nb, job.profile, job.overrides, job.env, job.library, previous)
+    key = digest(parts)
+    stamp_file = stamp_path(job.out, paper, nb.stem)
+    with locked(job.out / paper / f".{nb.stem}.lock"):
+        stamp = read_stamp(stamp_file)
+        why = "--force" if job.force else reuse_check(stamp, key, parts, executed, results_root(job.env))
+        if not why:
+            return _reused(paper, nb.stem, stamp), key
+        stamp_file.unlink(missing_ok=True)      # from here on the old execution is gone
+        t0 = time.time()
+        result = execute(nb, paper, executed, job)
+        result.note = why
+        if result.status == "ok":
+            write_atomic(stamp_file, json.dumps({
+                "status": "ok", "key": key, "parts": parts, "executed_sha256": sha256_file(executed),
+                "outputs": written_since(results_root(job.env), paper, t0), "wall_s": result.wall_s,
+                "peak_rss_mib": result.peak_rss_mib, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, indent=1))
+    return result, key
+
+
+def _reused(paper: str, name: str, stamp: dict) -> Result:
+    """The :class:`Result` of a notebook whose stamped execution is reused."""
+    return Result(paper, name, "reused", stamp.get("wall_s", 0.0), stamp.get("peak_rss_mib", 0.0),
+                  note=f"executed {stamp.get('finished', '?')}")
+
+
+def execute(nb: Path, paper: str, executed: Path, job: Job) -> Result:
+    """Run the notebook in a fresh worker process; the executed copy replaces ``executed`` atomically."""
     result = Result(paper, nb.stem)
-    executed = out / paper / f"{nb.stem}.ipynb"
-    log = out / "logs" / f"{paper}__{nb.stem}.log"
-    status_file = out / "logs" / f"{paper}__{nb.stem}.json"
+    log = job.out / "logs" / f"{paper}__{nb.stem}.log"
+    status_file = job.out / "logs" / f"{paper}__{nb.stem}.json"
     executed.parent.mkdir(parents=True, exist_ok=True)
     log.parent.mkdir(parents=True, exist_ok=True)
     status_file.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "fundus_utils.run", "--worker", str(nb), str(executed), str(status_file),
-           "--profile", profile]
+    partial = executed.with_name(f".{executed.stem}.{os.getpid()}.partial.ipynb")
+    cmd = [sys.executable, "-m", "fundus_utils.run", "--worker", str(nb), str(partial), str(status_file),
+           "--profile", job.profile, "--overrides", json.dumps(job.overrides)]
     t0 = time.perf_counter()
-    with open(log, "w") as fh:
-        # own process group, so a timeout also ends the kernel the worker started
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=nb.parent,
-                                start_new_session=True)
-        _LIVE.add(proc)
-        try:
-            returncode: int | str = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            returncode = f"killed after the {timeout:.0f} s timeout"
-        finally:
-            _LIVE.discard(proc)
+    returncode = _supervise(cmd, log, job.env, nb.parent, job.timeout)
+    if partial.exists():
+        os.replace(partial, executed)          # kept when failed too: the report points at it
     if status_file.exists():
         data = json.loads(status_file.read_text())
         result.status, result.wall_s, result.peak_rss_mib, result.error = (
@@ -135,7 +354,23 @@ def run_one(nb: Path, paper: str, out: Path, profile: str, env: dict[str, str], 
     return result
 
 
-def _worker(nb: str, executed: str, status_file: str, profile: str) -> int:
+def _supervise(cmd: list[str], log: Path, env: dict[str, str], cwd: Path, timeout: float | None) -> int | str:
+    """Run the worker with its output in ``log``; kill its process group (kernel included) on timeout."""
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=cwd,
+                                start_new_session=True)
+        _LIVE.add(proc)
+        try:
+            return proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return f"killed after the {timeout:.0f} s timeout"
+        finally:
+            _LIVE.discard(proc)
+
+
+def _worker(nb: str, executed: str, status_file: str, profile: str, overrides: dict | None = None) -> int:
     """In the worker process: run papermill, then record wall time and the kernel's peak RSS."""
     import logging
     import resource
@@ -145,9 +380,11 @@ def _worker(nb: str, executed: str, status_file: str, profile: str) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     status: dict = {"status": "ok"}
+    # `overrides` is injected only when set, so notebooks without that parameter still run.
+    parameters = {"profile": profile, **({"overrides": overrides} if overrides else {})}
     t0 = time.perf_counter()
     try:
-        pm.execute_notebook(nb, executed, parameters={"profile": profile}, kernel_name=KERNEL, language="python",
+        pm.execute_notebook(nb, executed, parameters=parameters, kernel_name=KERNEL, language="python",
                             log_output=True, progress_bar=False, cwd=str(Path(nb).parent))
     except PapermillExecutionError as err:
         status = {"status": "failed", "error": {
@@ -162,6 +399,8 @@ def _worker(nb: str, executed: str, status_file: str, profile: str) -> int:
     print(json.dumps(status), flush=True)
     return 0 if status["status"] == "ok" else 1
 
+
+# ---------------------------------------------------------------------------- reporting
 
 def failure_report(r: Result) -> str:
     """A readable account of a failed notebook: where, which cell, what error."""
@@ -178,60 +417,76 @@ def failure_report(r: Result) -> str:
 
 
 def summarise(results: list[Result], out: Path) -> str:
-    """Write ``<out>/run_summary.csv`` and return the summary as a text table."""
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / "run_summary.csv", "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["notebook", "status", "wall_s", "peak_rss_mib"])
-        for r in results:
-            w.writerow([r.label, r.status, f"{r.wall_s:.1f}", f"{r.peak_rss_mib:.0f}"])
-    width = max([len(r.label) for r in results] + [8])
-    rows = [f"{'notebook':<{width}}  {'status':<9} {'wall s':>8} {'peak RSS MiB':>13}"]
-    rows += [f"{r.label:<{width}}  {r.status:<9} {r.wall_s:>8.1f} {r.peak_rss_mib:>13.0f}" for r in results]
-    return "\n".join(rows)
+    """Write ``<out>/run_summary.csv`` and return the summary as a text table.
 
+    ``wall_s`` of a reused notebook is that of the execution reused; ``note`` says why a
+    notebook was executed (what changed) or when the reused execution ran.
+    """
+    rows = [[r.label, r.status, f"{r.wall_s:.1f}", f"{r.peak_rss_mib:.0f}", r.note] for r in results]
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([["notebook", "status", "wall_s", "peak_rss_mib", "note"], *rows])
+    write_atomic(out / "run_summary.csv", text.getvalue())
+    return summary_text(results)
+
+
+def summary_text(results: list[Result]) -> str:
+    """The run's summary as a text table, with a last line naming the reused notebooks."""
+    width = max([len(r.label) for r in results] + [8])
+    lines = [f"{'notebook':<{width}}  {'status':<9} {'wall s':>8} {'peak RSS MiB':>13}  note"]
+    lines += [f"{r.label:<{width}}  {r.status:<9} {r.wall_s:>8.1f} {r.peak_rss_mib:>13.0f}  {r.note}" for r in results]
+    reused = [r.label for r in results if r.status == "reused"]
+    lines.append(f"reused {len(reused)} of {len(results)} notebook(s) (unchanged key; --force re-executes)"
+                 + (f": {', '.join(reused)}" if reused else ""))
+    return "\n".join(lines)
+
+
+def previous_wall(out: Path, paper: str, notebooks: list[Path]) -> float:
+    """Total wall time of a paper's last stamped executions (0 when none): for scheduling."""
+    stamps = (read_stamp(stamp_path(out, paper, nb.stem)) or {} for nb in notebooks)
+    return sum(float(s.get("wall_s", 0.0)) for s in stamps)
+
+
+# ---------------------------------------------------------------------------- the run
 
 def run(profile: str, only: list[str] | None = None, data: str | None = None, jobs: int = 1,
         out: Path | str = REPO_ROOT / "executed", root: Path | str = REPO_ROOT / "notebooks",
-        timeout: float | None = None) -> list[Result]:
-    """Execute the notebooks (see module docstring); returns one :class:`Result` per notebook."""
+        timeout: float | None = None, overrides: dict | None = None, force: bool = False,
+        keep_going: bool = False, env: dict[str, str] | None = None) -> list[Result]:
+    """Execute (or reuse) the notebooks (see module docstring); returns one :class:`Result` per notebook.
+
+    With ``keep_going`` a failure cancels only the rest of its paper; otherwise the whole run.
+    ``env`` adds to (or replaces) the kernels' environment, e.g. ``{"FUNDUS_RESULTS": ...}``.
+    """
     out, root = Path(out).resolve(), Path(root).resolve()
     plan = discover(root, only)
+    job = Job(out, profile, dict(overrides or {}), {**_worker_env(data, jobs), **(env or {})}, timeout,
+              library_digest(), force)
     results = {paper: [Result(paper, nb.stem) for nb in nbs] for paper, nbs in plan.items()}
     total = sum(len(v) for v in plan.values())
-    env = _worker_env(data, jobs)
-    stop = threading.Event()
-    lock = threading.Lock()
-    done = [0]
+    stop, lock, done = threading.Event(), threading.Lock(), [0]
 
     def run_paper(paper: str) -> None:
+        previous = ""
         for i, nb in enumerate(plan[paper]):
             if stop.is_set():
-                for r in results[paper][i:]:
-                    r.status = "cancelled"
                 return
             print(f"[start] {paper}/{nb.stem}", flush=True)
-            r = run_one(nb, paper, out, profile, env, timeout)
-            results[paper][i] = r
+            results[paper][i], previous = run_one(nb, paper, job, previous)
+            r = results[paper][i]
             with lock:
                 done[0] += 1
                 print(f"[{done[0]}/{total}] {r.status:<6} {r.label}  {r.wall_s:.1f} s  "
-                      f"{r.peak_rss_mib:.0f} MiB", flush=True)
-            if r.status != "ok":
-                stop.set()
+                      f"{r.peak_rss_mib:.0f} MiB  {r.note}", flush=True)
+            if not r.succeeded:
+                if not keep_going:
+                    stop.set()
+                return
 
-    print(f"running {total} notebook(s) of {', '.join(plan) or 'no paper'} with profile {profile!r} "
-          f"-> {out}", flush=True)
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
-    try:
-        list(pool.map(run_paper, plan))
-    except KeyboardInterrupt:  # workers run in their own sessions: end them and their kernels
-        stop.set()
-        for proc in list(_LIVE):
-            os.killpg(proc.pid, signal.SIGKILL)
-        raise
-    finally:
-        pool.shutdown(wait=True)
+    print(f"running {total} notebook(s) of {', '.join(plan) or 'no paper'} with profile {profile!r}"
+          f"{' and overrides ' + json.dumps(job.overrides) if job.overrides else ''} -> {out}", flush=True)
+    # Longest paper first (by its last executions) keeps -j parallel runs short.
+    order = sorted(plan, key=lambda p: -previous_wall(out, p, plan[p]))
+    _run_papers(run_paper, order, jobs, stop)
     flat = [r for paper in plan for r in results[paper]]
     for r in flat:
         if r.status == "pending":
@@ -240,14 +495,58 @@ def run(profile: str, only: list[str] | None = None, data: str | None = None, jo
     return flat
 
 
+def _run_papers(run_paper, papers: list[str], jobs: int, stop: threading.Event) -> None:
+    """Run ``run_paper`` for each paper, ``jobs`` at a time; Ctrl-C ends the workers and their kernels."""
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        for f in [pool.submit(run_paper, p) for p in papers]:
+            f.result()
+    except KeyboardInterrupt:  # workers run in their own sessions: end them and their kernels
+        stop.set()
+        for proc in list(_LIVE):
+            os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+def parse_set(items: list[str] | None) -> dict:
+    """``--set a.b=3 --set name=x`` -> ``{"a.b": 3, "name": "x"}`` (values read as JSON when they parse)."""
+    overrides: dict = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"error: --set {item!r}: expected KEY=VALUE")
+        try:
+            overrides[key] = json.loads(value)
+        except ValueError:
+            overrides[key] = value
+    return overrides
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command line (see the module docstring); returns the exit status."""
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--worker":
         p = argparse.ArgumentParser()
         p.add_argument("worker", nargs=3)
         p.add_argument("--profile", required=True)
+        p.add_argument("--overrides", default="{}")
         a = p.parse_args(argv[1:])
-        return _worker(*a.worker, a.profile)
+        return _worker(*a.worker, a.profile, json.loads(a.overrides))
+    a = _parser().parse_args(argv)
+    only = [x for item in a.only for x in item.split(",") if x] if a.only else None
+    try:
+        results = run(a.profile, only, a.data, a.jobs, a.out, a.notebooks, a.timeout,
+                      parse_set(a.set), a.force, a.keep_going)
+    except KeyboardInterrupt:
+        print("interrupted: running notebooks and their kernels were stopped", file=sys.stderr)
+        return 130
+    return _exit_status(results)
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The runner's argument parser."""
     p = argparse.ArgumentParser(prog="python -m fundus_utils.run", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--profile", choices=("smoke", "real", "full"), default="smoke")
@@ -258,13 +557,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(REPO_ROOT / "executed"), help="output folder (default executed/)")
     p.add_argument("--notebooks", default=str(REPO_ROOT / "notebooks"), help=argparse.SUPPRESS)
     p.add_argument("--timeout", type=float, default=None, help="seconds per notebook (default none)")
-    a = p.parse_args(argv)
-    only = [x for item in a.only for x in item.split(",") if x] if a.only else None
-    try:
-        results = run(a.profile, only, a.data, a.jobs, a.out, a.notebooks, a.timeout)
-    except KeyboardInterrupt:
-        print("interrupted: running notebooks and their kernels were stopped", file=sys.stderr)
-        return 130
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="a setting passed to every notebook as overrides (dotted keys; JSON values), repeatable")
+    p.add_argument("--force", action="store_true", help="re-execute even notebooks whose stamped execution is current")
+    p.add_argument("--keep-going", action="store_true", help="a failure stops only the rest of its paper")
+    return p
+
+
+def _exit_status(results: list[Result]) -> int:
+    """Print the failure reports; 0 when every notebook succeeded (executed or reused)."""
     failed = [r for r in results if r.status == "failed"]
     for r in failed:
         print("\n" + failure_report(r), file=sys.stderr)

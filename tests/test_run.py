@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -91,7 +92,6 @@ def test_py_newer_than_ipynb_is_resynced(book: Path) -> None:
     stem = book / "notebooks" / "b" / "01_plain"
     run.ensure_ipynb(stem)
     write_py(stem.with_suffix(".py"), "print('changed')")
-    import os
     os.utime(stem.with_suffix(".ipynb"), (0, 0))
     nb = nbformat.read(run.ensure_ipynb(stem), as_version=4)
     assert "print('changed')" in nb.cells[-1].source
@@ -102,3 +102,123 @@ def test_timeout_is_a_failure(book: Path) -> None:
     write_py(book / "notebooks" / "b" / "01_plain.py", "import time\ntime.sleep(60)")
     (result,) = run.run("smoke", only=["b"], out=book / "executed", root=book / "notebooks", timeout=8)
     assert result.status == "failed" and "timeout" in result.error["evalue"]
+
+
+# ---------------------------------------------------------------- the execution cache
+
+def statuses(results: list) -> list[tuple[str, str]]:
+    return [(r.label, r.status) for r in results]
+
+
+def test_unchanged_notebook_is_reused_and_reported(book: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture) -> None:
+    results = book / "results"
+    monkeypatch.setenv("FUNDUS_RESULTS", str(results))
+    write_py(book / "notebooks" / "b" / "01_plain.py",
+             "import os, pathlib\nprint('overrides are', globals().get('overrides'))\n"
+             "d = pathlib.Path(os.environ['FUNDUS_RESULTS']) / 'b'\nd.mkdir(parents=True, exist_ok=True)\n"
+             "(d / 't.csv').write_text('x\\n1\\n')")
+    out, nbs = book / "executed", str(book / "notebooks")
+    argv = ["--only", "b", "--notebooks", nbs, "--out", str(out)]
+    assert run.main(argv) == 0
+    stamp = json.loads((out / "b" / "01_plain.stamp.json").read_text())
+    assert stamp["status"] == "ok" and list(stamp["outputs"]) == ["b/t.csv"]
+    capsys.readouterr()
+    assert run.main(argv) == 0                                    # nothing changed: reused
+    summary = capsys.readouterr().out
+    assert "reused 1 of 1 notebook(s)" in summary and "b/01_plain" in summary.splitlines()[-1]
+    assert [(r["notebook"], r["status"]) for r in read_summary(out)] == [("b/01_plain", "reused")]
+    (r,) = run.run("smoke", only=["b"], out=out, root=nbs, overrides={"seed": 3})   # new key
+    assert (r.status, r.note) == ("ok", "overrides changed")
+    assert "overrides are {'seed': 3}" in (out / "logs" / "b__01_plain.log").read_text()
+    (results / "b" / "t.csv").write_text("tampered")
+    (r,) = run.run("smoke", only=["b"], out=out, root=nbs, overrides={"seed": 3})
+    assert (r.status, r.note) == ("ok", "result file b/t.csv missing or modified")
+    (r,) = run.run("smoke", only=["b"], out=out, root=nbs, overrides={"seed": 3}, force=True)
+    assert (r.status, r.note) == ("ok", "--force")
+
+
+def test_failed_execution_is_never_reused(book: Path) -> None:
+    flag = book / "fail.flag"
+    flag.write_text("")
+    write_py(book / "notebooks" / "b" / "01_plain.py", f"import os\nassert not os.path.exists({str(flag)!r}), 'flagged'")
+    out = book / "executed"
+    (r,) = run.run("smoke", only=["b"], out=out, root=book / "notebooks")
+    assert r.status == "failed" and r.error["ename"] == "AssertionError"
+    assert not (out / "b" / "01_plain.stamp.json").exists()
+    assert (out / "b" / "01_plain.ipynb").exists()                # the failed copy, for reading
+    flag.unlink()   # same notebook, same key: executed again, not reused
+    (r,) = run.run("smoke", only=["b"], out=out, root=book / "notebooks")
+    assert (r.status, r.note) == ("ok", "not executed before")
+
+
+def test_concurrent_runs_share_one_execution(book: Path) -> None:
+    import threading
+    out, got = book / "executed", []
+    threads = [threading.Thread(target=lambda: got.extend(run.run("smoke", only=["b"], out=out, root=book / "notebooks")))
+               for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r.status for r in got) == ["ok", "reused"]
+    stamp = json.loads((out / "b" / "01_plain.stamp.json").read_text())
+    assert stamp["executed_sha256"] == run.sha256_file(out / "b" / "01_plain.ipynb")
+    assert not list((out / "b").glob(".*.partial.ipynb")) and not list((out / "b").glob(".*.tmp"))
+
+
+def test_key_follows_notebook_library_profile_overrides_and_chain(book: Path) -> None:
+    nb = run.ensure_ipynb(book / "notebooks" / "b" / "01_plain")
+    lib = book / "lib"
+    (lib / "fundus_utils").mkdir(parents=True)
+    (lib / "fundus_utils" / "m.py").write_text("x = 1\n")
+    (lib / "data_manifests").mkdir()
+    (lib / "data_manifests" / "D.yaml").write_text("n: 1\n")
+    (lib / "requirements.txt").write_text("numpy\n")
+    env = {"FUNDUS_DATA": str(book / "data"), "OMP_NUM_THREADS": "1", "HOME": "/x"}
+
+    def key(**kw) -> str:
+        args = dict(nb=nb, profile="smoke", overrides={}, env=env, library=run.library_digest(lib), previous="")
+        return run.digest(run.key_parts(**{**args, **kw}))
+
+    base = key()
+    assert key() == base                                                # stable
+    assert key(env={**env, "HOME": "/y"}) == base                      # unrelated environment
+    assert key(profile="real") != base
+    assert key(overrides={"seed": 1}) != base
+    assert key(previous="abc") != base                                 # an earlier notebook re-ran
+    assert key(env={**env, "FUNDUS_DATA": "/elsewhere"}) != base
+    assert key(env={**env, "OMP_NUM_THREADS": "2"}) != base
+    for f, text in [("fundus_utils/m.py", "x = 2\n"), ("data_manifests/D.yaml", "n: 2\n"),
+                    ("requirements.txt", "numpy==2\n"), ("constraints.txt", "numpy<3\n")]:
+        old = run.library_digest(lib)
+        (lib / f).write_text(text)
+        assert run.library_digest(lib) != old, f
+    (lib / "fundus_utils" / "__pycache__").mkdir()
+    old = run.library_digest(lib)
+    (lib / "fundus_utils" / "__pycache__" / "m.cpython-311.pyc").write_bytes(b"\0")
+    assert run.library_digest(lib) == old                              # bytecode is not source
+    write_py(nb.with_suffix(".py"), "print('hello from b', profile)  # edited")
+    os.utime(nb, (0, 0))
+    assert key(nb=run.ensure_ipynb(nb.with_suffix(""))) != base      # the notebook's source
+
+
+def test_reuse_check_rejects_a_modified_executed_notebook(tmp_path: Path) -> None:
+    executed = tmp_path / "n.ipynb"
+    executed.write_text("{}")
+    stamp = {"status": "ok", "key": "k", "parts": {}, "executed_sha256": run.sha256_file(executed), "outputs": {}}
+    assert run.reuse_check(stamp, "k", {}, executed, tmp_path) == ""
+    assert run.reuse_check({**stamp, "status": "failed"}, "k", {}, executed, tmp_path) == "last execution did not succeed"
+    assert run.reuse_check(stamp, "k2", {"profile": "real"}, executed, tmp_path) == "profile changed"
+    old = {**stamp, "parts": {"env": {"OMP_NUM_THREADS": "2"}}}
+    assert run.reuse_check(old, "k2", {"env": {"OMP_NUM_THREADS": "1"}}, executed, tmp_path) == \
+        "env (OMP_NUM_THREADS) changed"
+    executed.write_text('{"edited": 1}')
+    assert run.reuse_check(stamp, "k", {}, executed, tmp_path) == "executed notebook missing or modified"
+
+
+def test_set_values_are_json_when_they_parse() -> None:
+    assert run.parse_set(["a.b=3", "name=x", "flags=[1, 2]", "eq=a=b"]) == {
+        "a.b": 3, "name": "x", "flags": [1, 2], "eq": "a=b"}
+    with pytest.raises(SystemExit, match="expected KEY=VALUE"):
+        run.parse_set(["novalue"])
