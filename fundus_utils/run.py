@@ -440,10 +440,25 @@ def summary_text(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def previous_wall(out: Path, paper: str, notebooks: list[Path]) -> float:
-    """Total wall time of a paper's last stamped executions (0 when none): for scheduling."""
-    stamps = (read_stamp(stamp_path(out, paper, nb.stem)) or {} for nb in notebooks)
-    return sum(float(s.get("wall_s", 0.0)) for s in stamps)
+def last_wall(out: Path, paper: str, name: str) -> float | None:
+    """Wall time of a notebook's last execution (stamp, else the worker's status file), if known."""
+    for record in (read_stamp(stamp_path(out, paper, name)), read_stamp(out / "logs" / f"{paper}__{name}.json")):
+        if record and "wall_s" in record:
+            return float(record["wall_s"])
+    return None
+
+
+def longest_first(plan: dict[str, list[Path]], out: Path) -> list[str]:
+    """Papers ordered by expected wall time, longest first (keeps ``-j`` runs short).
+
+    A notebook's estimate is its last wall time, else the mean of the known ones (1 when
+    none is known, which orders papers by their number of notebooks).
+    """
+    walls = {p: [last_wall(out, p, nb.stem) for nb in nbs] for p, nbs in plan.items()}
+    known = [w for ws in walls.values() for w in ws if w is not None]
+    default = sum(known) / len(known) if known else 1.0
+    estimate = {p: sum(default if w is None else w for w in ws) for p, ws in walls.items()}
+    return sorted(plan, key=lambda p: -estimate[p])
 
 
 # ---------------------------------------------------------------------------- the run
@@ -484,9 +499,7 @@ def run(profile: str, only: list[str] | None = None, data: str | None = None, jo
 
     print(f"running {total} notebook(s) of {', '.join(plan) or 'no paper'} with profile {profile!r}"
           f"{' and overrides ' + json.dumps(job.overrides) if job.overrides else ''} -> {out}", flush=True)
-    # Longest paper first (by its last executions) keeps -j parallel runs short.
-    order = sorted(plan, key=lambda p: -previous_wall(out, p, plan[p]))
-    _run_papers(run_paper, order, jobs, stop)
+    _run_papers(run_paper, longest_first(plan, out), jobs, stop)
     flat = [r for paper in plan for r in results[paper]]
     for r in flat:
         if r.status == "pending":

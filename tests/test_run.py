@@ -222,3 +222,11 @@ def test_set_values_are_json_when_they_parse() -> None:
         "a.b": 3, "name": "x", "flags": [1, 2], "eq": "a=b"}
     with pytest.raises(SystemExit, match="expected KEY=VALUE"):
         run.parse_set(["novalue"])
+
+
+def test_longest_paper_first(tmp_path: Path) -> None:
+    plan = {"a": [Path("01_x")], "b": [Path("01_x"), Path("02_y")], "c": [Path("01_x")]}
+    assert run.longest_first(plan, tmp_path) == ["b", "a", "c"]          # nothing known: by count
+    run.write_atomic(run.stamp_path(tmp_path, "c", "01_x"), json.dumps({"wall_s": 500.0}))
+    run.write_atomic(tmp_path / "logs" / "a__01_x.json", json.dumps({"status": "failed", "wall_s": 30.0}))
+    assert run.longest_first(plan, tmp_path) == ["b", "c", "a"]          # b: 2 x the mean 265 s
