@@ -281,3 +281,115 @@ def test_every_scheme_trains_and_scores(scheme):
     metrics, rows = evaluate(fitted, train, test, cfg)
     assert set(metrics) >= {"auc", "dice_od", "dice_oc", "vcdr_mae", "fovea_px"}
     assert len(rows) == 6 and np.isfinite(metrics["dice_od"]) and np.isfinite(metrics["fovea_px"])
+
+
+# ---------------------------------------------------------------------------------------
+# authors' code details: soft vCDR, checkpoint selection, batch statistics, fovea target
+# ---------------------------------------------------------------------------------------
+def test_soft_vcdr_is_the_codes_largest_column_sum_ratio():
+    from fundus_utils.evaluation.glaucoma_score import soft_vcdr, vertical_diameter
+    from fundus_utils.mtl_glaucoma.evaluate import measure_vcdr
+
+    od = ellipse((40, 40), 20, 20, 8, 10)[None].astype(float)
+    oc = ellipse((40, 40), 20, 20, 3, 5)[None].astype(float)
+    # binary masks: tallest column = vertical extent of a convex shape (21 and 11 px)
+    assert vertical_diameter(od)[0] == 21 and vertical_diameter(oc)[0] == 11
+    assert soft_vcdr(od, oc)[0] == pytest.approx(11 / 21, abs=1e-6)
+    assert measure_vcdr(od, oc, "mask")[0] == pytest.approx(vertical_cdr(od[0] > 0, oc[0] > 0))
+    # soft maps: the code sums probabilities, so a half-confident cup counts half
+    assert soft_vcdr(od, 0.5 * oc)[0] == pytest.approx(5.5 / 21, abs=1e-6)
+    with pytest.raises(ValueError):
+        measure_vcdr(od, oc, "area")
+
+
+def test_checkpoint_monitor_follows_the_authors_saver():
+    from fundus_utils.mtl_glaucoma.fit import checkpoint_monitor
+
+    assert checkpoint_monitor("stl", ("glaucoma",)) == ("auc", True)
+    assert checkpoint_monitor("stl", ("od",)) == ("dice_od", True)
+    assert checkpoint_monitor("stl", ("fovea",)) == ("fovea_px", False)
+    for scheme in ("mtl_io", "vanilla", "gradnorm", "pcgrad"):
+        assert checkpoint_monitor(scheme, TASKS) == ("valid_loss", False)
+
+
+def test_best_checkpoint_keeps_the_lowest_validation_loss_state():
+    from fundus_utils.mtl_glaucoma.fit import with_last_states
+
+    cfg = tiny_cfg(lr=3e-2, checkpoint=dict(eval_interval=2, valid_max=None, valid_fraction=0.2))
+    train, valid = tiny_arrays(8, seed=1), tiny_arrays(8, seed=3)
+    fitted = fit_scheme("vanilla", train, cfg, TASKS, valid=valid, epochs=5, seed=0)
+    ck = fitted.checkpoints[0]
+    assert [e["epoch"] for e in ck["log"]] == [2, 4, 5]  # every 2 epochs and after the last
+    losses = [e["valid_loss"] for e in ck["log"]]
+    assert ck["best_epoch"] == ck["log"][int(np.argmin(losses))]["epoch"]
+    model = fitted.models[0].eval()
+    with torch.no_grad():
+        xb = torch.from_numpy(valid.x).float().div(255)
+        loss = MultiTaskLoss(TASKS)(model(xb), torch.from_numpy(valid.seg), torch.from_numpy(valid.aux))
+    assert float(loss) == pytest.approx(min(losses), rel=1e-4)
+    assert with_last_states(fitted, cfg) is not None
+    # without validation images: the last epoch, no selection
+    assert fit_scheme("vanilla", train, cfg, TASKS, epochs=1).checkpoints is None
+
+
+def test_batch_statistics_mode_has_no_running_buffers():
+    m = MTLUNet(width=2, bn_batch_stats=True).eval()
+    bns = [b for b in m.modules() if isinstance(b, torch.nn.BatchNorm2d)]
+    assert bns and all(b.running_mean is None and not b.track_running_stats for b in bns)
+    x = torch.rand(4, 3, 32, 32)  # a 2 x 2 bottleneck: one image still has more than one value per channel
+    alone = m(x[:1], tasks=["od"])["od"]
+    batched = m(x, tasks=["od"])["od"][:1]
+    assert not torch.allclose(alone, batched)  # normalised by the batch it is in, as in the code
+    assert "encoder.levels.0.0.1.running_mean" not in m.state_dict()
+
+
+def test_reference_fovea_is_the_centre_of_mass_of_the_target_map():
+    from fundus_utils.mtl_glaucoma.data import target_fovea_xy
+
+    inside = fovea_heatmap(10.3, 7.6, 24, 4.0)
+    edge = fovea_heatmap(0.5, 12.0, 24, 9.0)  # cut by the left edge: the centre of mass moves inward
+    xy = target_fovea_xy(np.stack([inside, edge, np.zeros((24, 24), np.float32)]), np.array([10.3, 0.5, np.nan]))
+    assert xy[0] == pytest.approx([10.3, 7.6], abs=1e-3)
+    assert xy[1, 0] > 1.0 and xy[1, 1] == pytest.approx(12.0, abs=1e-3)
+    assert np.isnan(xy[2]).all()
+
+
+def test_seed_override_changes_run_seeds_and_the_cache_key(tmp_path, monkeypatch):
+    from fundus_utils.mtl_glaucoma.cv import cache_path, run_seed
+
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    a, b = config.load("mtl_glaucoma", "smoke"), config.load("mtl_glaucoma", "smoke", seed=1)
+    assert run_seed(a, 0) != run_seed(b, 0) and run_seed(a, 1) != run_seed(b, 0)
+    assert cache_path(a, "runs", {"k": 1}) != cache_path(b, "runs", {"k": 1})
+
+
+def test_validation_part_is_patient_level_and_never_the_test_split():
+    from fundus_utils.mtl_glaucoma.cv import validation_part
+
+    t = pd.DataFrame({"image_id": [f"i{k}" for k in range(30)], "patient_id": [f"p{k // 2}" for k in range(30)],
+                      "split": ["val"] * 20 + ["test"] * 10})
+    parts = {"train": t[t.split == "val"], "valid": t.iloc[:0], "test": t[t.split == "test"]}
+    cfg = config.load("mtl_glaucoma", "smoke", checkpoint=dict(eval_interval=2, valid_max=4, valid_fraction=0.3))
+    p = validation_part(parts, cfg)
+    sel, train = set(p["select"].patient_id), set(p["train"].patient_id)
+    assert sel and not sel & train and not sel & set(p["test"].patient_id)
+    assert len(p["select"]) <= 4 and len(p["select"]) + len(p["train"]) <= 20
+    given = {"train": t.iloc[:10], "valid": t.iloc[10:20], "test": t[t.split == "test"]}
+    q = validation_part(given, cfg)  # a run's own validation split is used as is (capped)
+    assert set(q["select"].image_id) <= set(t.iloc[10:20].image_id) and len(q["train"]) == 10
+
+
+def test_bars_against_image_blind_baselines():
+    from fundus_utils.mtl_glaucoma.bars import baseline_per_image
+    from fundus_utils.mtl_glaucoma.cv import ArrayBank
+
+    arrays = tiny_arrays(12, size=16, seed=4)
+    table = pd.DataFrame({"image_id": arrays.image_id, "patient_id": arrays.image_id,
+                          "eye": ["L", "R"] * 6, "split": ["train"] * 8 + ["test"] * 4})
+    bank = ArrayBank(table, None, lambda t: arrays)
+    parts = {"train": table.iloc[:8], "test": table.iloc[8:]}
+    base = baseline_per_image(bank, parts)
+    eye = baseline_per_image(bank, parts, per_eye=True)
+    assert list(base.columns) == ["dice_od", "dice_oc", "fovea_px"] and len(base) == 4
+    assert np.isfinite(base.to_numpy()).all() and np.isfinite(eye.to_numpy()).all()
+    assert ((base["dice_od"] >= 0) & (base["dice_od"] <= 1)).all()

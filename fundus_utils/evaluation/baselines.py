@@ -58,6 +58,20 @@ def place_prior(prior: np.ndarray, n: int, centres: np.ndarray | None = None) ->
     return out
 
 
+def mask_centres(masks: np.ndarray) -> np.ndarray:
+    """``(N, 2)``: the centroid (x, y) of each mask ``(N, H, W)``; NaN for an empty mask.
+
+    With :func:`mean_position` it places a :func:`shape_prior` where the training discs lie
+    on average (``place_prior(prior, n, mean_position(mask_centres(train_masks), n))``).
+    """
+    out = np.full((len(masks), 2), np.nan)
+    for i, m in enumerate(np.asarray(masks, bool)):
+        c = _centroid(m)
+        if c is not None:
+            out[i] = c
+    return out
+
+
 def mean_position(train_xy: np.ndarray, n: int) -> np.ndarray:
     """``n x 2``: the mean of the finite training positions ``(M, 2)``, repeated for ``n`` test images."""
     xy = np.asarray(train_xy, float)
@@ -67,4 +81,4 @@ def mean_position(train_xy: np.ndarray, n: int) -> np.ndarray:
     return np.tile(xy[ok].mean(axis=0), (n, 1))
 
 
-__all__ = ["mean_position", "place_prior", "shape_prior"]
+__all__ = ["mask_centres", "mean_position", "place_prior", "shape_prior"]

@@ -6,6 +6,11 @@ vertical cup-to-disc ratio (vCDR = cup height / disc height, measured on the pre
 and OC masks); "the outputs before the binary outcome of each classifier are averaged",
 and the class is that average thresholded at 0.5.
 
+How the code measures the vCDR (``utils.vertical_diameter``, ``get_vCDRs``): the largest
+column sum of the soft OD and OC probability maps, :func:`soft_vcdr`; the chapter uses it
+by default (setting ``vcdr="soft"``); ``vcdr="mask"`` measures the heights of the
+thresholded, largest-component masks instead (:func:`fundus_utils.evaluation.vertical_cdr`).
+
 From the authors' code (``train.py``, ``eval.py``, ``models/unet.py``): scikit-learn's
 ``LogisticRegression(solver="lbfgs")`` is fitted on the training images' *reference* vCDRs
 (measured on the ground-truth masks) and their labels, then applied to the vCDRs of the
@@ -17,6 +22,27 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+
+EPS = 1e-7  # the code's utils.EPS
+
+
+def vertical_diameter(maps: np.ndarray) -> np.ndarray:
+    """The authors' ``utils.vertical_diameter``: the largest column sum of each map ``(N, H, W)``.
+
+    On a probability map it is a soft disc (or cup) height in pixels; on a binary mask the
+    height of its tallest column.
+    """
+    maps = np.asarray(maps, float)
+    return maps.sum(axis=1).max(axis=1)
+
+
+def soft_vcdr(od: np.ndarray, oc: np.ndarray) -> np.ndarray:
+    """The code's ``vertical_cup_to_disc_ratio``: cup diameter / (disc diameter + 1e-7), per image.
+
+    Applied, as in ``utils.get_vCDRs``, to the *soft* OD/OC probability maps ``(N, H, W)``
+    of the network (no threshold, no post-processing), and to the reference masks.
+    """
+    return vertical_diameter(oc) / (vertical_diameter(od) + EPS)
 
 
 class VCDRLogistic:
@@ -57,4 +83,4 @@ def decide(score: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     return (np.asarray(score) >= threshold).astype(int)
 
 
-__all__ = ["VCDRLogistic", "combined_score", "decide"]
+__all__ = ["EPS", "VCDRLogistic", "combined_score", "decide", "soft_vcdr", "vertical_diameter"]

@@ -28,8 +28,10 @@ Our reading / adaptations
     * ``width`` scales all channels (64 = paper) so that the smoke profile can use a narrow
       network; ``tasks`` selects the heads, so one class builds both the MTL network and each
       single-task (STL) network (a glaucoma-only network has no decoder at all).
-    * BatchNorm keeps running statistics (the code sets ``track_running_stats=False``,
-      i.e. batch statistics even at test time, with a test batch size of 1).
+    * BatchNorm: ``bn_batch_stats=True`` is the code's ``track_running_stats=False`` (batch
+      statistics in training and at test time, where the code predicts one image per batch;
+      :func:`use_batch_statistics`); the default keeps running statistics (our choice for
+      the small-batch CPU profiles, whose test batches would otherwise depend on batching).
     * ``forward(x, tasks=...)`` computes only what the requested tasks need (the encoder
       alone for glaucoma), as the code's ``forward(x, task=k)`` does; MTL-IO uses it for its
       per-task passes.
@@ -129,7 +131,7 @@ class MTLUNet(nn.Module):
     """
 
     def __init__(self, tasks: Iterable[str] = TASKS, in_channels: int = 3, width: int = 64,
-                 dropout: float = 0.8) -> None:
+                 dropout: float = 0.8, bn_batch_stats: bool = False) -> None:
         super().__init__()
         self.tasks = tuple(t for t in TASKS if t in set(tasks))
         unknown = set(tasks) - set(TASKS)
@@ -141,6 +143,9 @@ class MTLUNet(nn.Module):
         self.heads = nn.ModuleDict()
         for t in self.tasks:
             self.heads[t] = GlaucomaHead(8 * width, dropout) if t == "glaucoma" else nn.Conv2d(width, 1, 1)
+        self.bn_batch_stats = bn_batch_stats
+        if bn_batch_stats:
+            use_batch_statistics(self)
 
     def forward(self, x: torch.Tensor, tasks: Iterable[str] | None = None) -> dict[str, torch.Tensor]:
         tasks = self.tasks if tasks is None else tuple(tasks)
@@ -169,6 +174,20 @@ class MTLUNet(nn.Module):
     def last_shared_layer(self) -> nn.Parameter:
         """Weight of the last layer every task goes through: the encoder's last conv (GradNorm's W)."""
         return self.encoder.levels[-1][-1][0].weight
+
+
+def use_batch_statistics(model: nn.Module) -> nn.Module:
+    """Make every BatchNorm of ``model`` normalise with the batch's statistics, also in eval mode.
+
+    The authors' ``ConvLayer`` builds ``BatchNorm2d(track_running_stats=False)``: no running
+    mean/variance exist, so test batches are normalised by their own statistics (the code
+    tests with batch size 1, i.e. per image). Returns ``model`` (changed in place).
+    """
+    for m in model.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            m.track_running_stats = False
+            m.running_mean = m.running_var = m.num_batches_tracked = None
+    return model
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -217,4 +236,4 @@ def imagenet_vgg_encoder(encoder: VGGEncoder) -> int:
 
 
 __all__ = ["MTLUNet", "SEG_TASKS", "TASKS", "VGGEncoder", "count_parameters", "imagenet_vgg_encoder",
-           "load_vgg_encoder", "stl_parameter_count"]
+           "load_vgg_encoder", "stl_parameter_count", "use_batch_statistics"]

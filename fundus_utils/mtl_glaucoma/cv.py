@@ -12,6 +12,18 @@
   Validation400 and Test400 only, used by the ``real`` profile), Validation400 is the
   training set.
 
+Checkpoint selection (:mod:`.fit`) validates on :func:`validation_part`: the run's own
+validation split - the held-out fold in cross-validation (the paper's "validation
+splits"), the official validation split in Tables 3-4 - or, where the data have none (the
+``real`` profile trains on Validation400), a patient-level share of the training rows,
+which then leave the training set; never the test split. ``cfg.checkpoint["valid_max"]``
+caps it (whole patients) to keep validation cheap.
+
+Seeds: a run's seed is ``seed + 1000 * cfg.seed`` (:func:`run_seed`), so the notebook
+override ``{"seed": k}`` changes every random choice of training (initialisation, batch
+order, dropout, PCGrad's order, the carved validation patients); it is part of the
+cache key.
+
 Folds come from the table's ``fold`` column (the synthetic twin's, or REFUGE's committed
 ``data_manifests/folds/REFUGE.csv`` applied by :func:`fundus_utils.data.folds.apply`); each
 run checks that no patient is on two sides (:func:`check_disjoint`). Every (scheme, split,
@@ -36,9 +48,9 @@ from ..data import LeakageError, check_leakage
 from ..train.mtl_schemes import LABELS
 from .data import TaskArrays
 from .evaluate import evaluate
-from .fit import FittedScheme, fit_scheme, predict
+from .fit import FittedScheme, fit_scheme, predict, with_last_states
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: checkpoint selection, soft vCDR, STL headline AUC = FC, target-map fovea
 
 
 @dataclass
@@ -59,10 +71,13 @@ class RunResult:
     gradnorm_weights: list | None = None
     arch: str = "mtl_unet"
     train_cpu_s: float = float("nan")
+    metrics_last: dict | None = None      # the same metrics with the last epoch's weights (no selection)
+    checkpoints: list | None = None       # per network: BestCheckpoint.summary()
+    n_valid: int = 0                      # images that selected the checkpoint
 
     @property
     def method(self) -> str:
-        return "Res34-Unet" if self.arch == "res34_unet" else LABELS[self.scheme]
+        return {"res34_unet": "Res34-Unet", "unet": "U-Net (plain)"}.get(self.arch, LABELS[self.scheme])
 
     def row(self) -> dict:
         return {"scheme": self.scheme, "method": self.method, "split": self.split, "seed": self.seed,
@@ -99,6 +114,43 @@ def official_parts(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return parts
 
 
+def run_seed(cfg, seed: int) -> int:
+    """The training seed of run ``seed`` under the notebook's ``cfg.seed`` (0 by default)."""
+    return int(seed) + 1000 * int(cfg.seed)
+
+
+def validation_part(parts: dict[str, pd.DataFrame], cfg) -> dict[str, pd.DataFrame]:
+    """``parts`` with the checkpoint-selection split in ``"select"`` (see the module docstring).
+
+    The run's ``valid`` rows when there are any, else ``cfg.checkpoint["valid_fraction"]`` of
+    the training patients (then removed from ``train``); at most ``valid_max`` images, whole
+    patients drawn with ``cfg.seed``. The result is checked patient-disjoint from train and test.
+    """
+    ck = dict(cfg.settings.get("checkpoint") or {})
+    rng = np.random.default_rng(10_007 + int(cfg.seed))
+    out = dict(parts)
+    pool = parts.get("valid", parts["train"].iloc[:0])
+    if not len(pool):
+        patients = parts["train"]["patient_id"].astype(str).unique()
+        k = int(round(len(patients) * float(ck.get("valid_fraction", 0.2))))
+        chosen = set(rng.choice(patients, size=k, replace=False)) if k else set()
+        inside = parts["train"]["patient_id"].astype(str).isin(chosen)
+        pool, out["train"] = parts["train"][inside], parts["train"][~inside]
+    cap = ck.get("valid_max")
+    if cap is not None and len(pool) > cap:
+        patients = rng.permutation(pool["patient_id"].astype(str).unique())
+        counts = pool["patient_id"].astype(str).value_counts()
+        keep, total = [], 0
+        for p in patients:
+            if total + counts[p] <= cap:
+                keep.append(p)
+                total += counts[p]
+        pool = pool[pool["patient_id"].astype(str).isin(keep)]
+    out["select"] = pool
+    check_disjoint({"train": out["train"], "select": pool, "test": parts["test"]})
+    return out
+
+
 def _digest(obj) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -106,7 +158,7 @@ def _digest(obj) -> str:
 def cache_path(cfg, what: str, key: dict) -> Path:
     folder = Path(cfg.cache_dir) / "mtl_glaucoma" / what
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{_digest({'v': CACHE_VERSION, 'profile': cfg.profile, 'settings': cfg.settings, **key})}.pkl"
+    return folder / f"{_digest({'v': CACHE_VERSION, 'profile': cfg.profile, 'seed': cfg.seed, 'settings': cfg.settings, **key})}.pkl"
 
 
 def cached(path: Path, compute: Callable[[], object], use_cache: bool = True):
@@ -145,7 +197,8 @@ def run_key(bank: ArrayBank, parts: dict[str, pd.DataFrame], scheme: str, tasks:
             seed: int, init: str, arch: str) -> dict:
     """What identifies a run in the result cache (besides the profile's settings)."""
     return {"scheme": scheme, "split": split, "seed": seed, "init": init, "tasks": list(tasks), "arch": arch,
-            "train": bank.key(parts["train"]), "test": bank.key(parts["test"])}
+            "train": bank.key(parts["train"]), "test": bank.key(parts["test"]),
+            "valid": bank.key(parts["valid"]) if "valid" in parts else None}
 
 
 def is_cached(bank: ArrayBank, job: tuple[dict, str, str, int], cfg, tasks: Sequence[str], init: str, arch: str) -> bool:
@@ -156,19 +209,24 @@ def is_cached(bank: ArrayBank, job: tuple[dict, str, str, int], cfg, tasks: Sequ
 def run_one(bank: ArrayBank, parts: dict[str, pd.DataFrame], scheme: str, cfg, tasks: Sequence[str], split: str,
             seed: int = 0, init: str = "scratch", init_fn: Callable | None = None, keep_state: bool = True,
             use_cache: bool = True, arch: str = "mtl_unet") -> RunResult:
-    """Train ``scheme`` on ``parts['train']`` and score it on ``parts['test']`` (cached).
+    """Train ``scheme`` on ``parts['train']``, select its checkpoint on :func:`validation_part`,
+    score it on ``parts['test']`` (cached; the last epoch's test metrics in ``metrics_last``).
 
     ``init`` names the initialisation (part of the cache key); ``init_fn(model)`` applies it.
     """
     key = run_key(bank, parts, scheme, tasks, split, seed, init, arch)
 
     def compute() -> RunResult:
-        train, test = bank.take(parts["train"]), bank.take(parts["test"])
-        fitted = fit_scheme(scheme, train, cfg, tasks, seed=seed, init=init_fn, arch=arch)
+        p = validation_part(parts, cfg)
+        train, test, select = bank.take(p["train"]), bank.take(p["test"]), bank.take(p["select"])
+        fitted = fit_scheme(scheme, train, cfg, tasks, valid=select, seed=run_seed(cfg, seed), init=init_fn, arch=arch)
         metrics, rows = evaluate(fitted, train, test, cfg)
+        last = with_last_states(fitted, cfg)
+        metrics_last = evaluate(last, train, test, cfg)[0] if last is not None else None
         state = [{k: v.detach().cpu() for k, v in m.state_dict().items()} for m in fitted.models] if keep_state else None
         return RunResult(scheme, split, seed, init, metrics, rows, fitted.n_params, fitted.train_s, fitted.history,
-                         state, [list(t) for t in fitted.tasks], fitted.gradnorm_weights, arch, fitted.train_cpu_s)
+                         state, [list(t) for t in fitted.tasks], fitted.gradnorm_weights, arch, fitted.train_cpu_s,
+                         metrics_last, fitted.checkpoints, len(select))
 
     return cached(cache_path(cfg, "runs", key), compute, use_cache)
 
@@ -245,5 +303,23 @@ def restore(result: RunResult, cfg) -> FittedScheme:
                         arch=result.arch)
 
 
-__all__ = ["ArrayBank", "RunResult", "cached", "cache_path", "check_disjoint", "cross_validate", "fold_parts",
-           "official_parts", "official_split", "predict", "restore", "results_frame", "run_many", "run_one"]
+def checkpoint_frame(results: Sequence[RunResult], metrics: Sequence[str] = ("auc", "dice_od", "dice_oc", "fovea_px")
+                     ) -> pd.DataFrame:
+    """Per run: the epochs the checkpoint selection chose (per network) and test metrics best vs last epoch."""
+    rows = []
+    for r in results:
+        if not r.checkpoints:
+            continue
+        chosen = ", ".join(f"{'+'.join(t)}: {c['best_epoch']}" for t, c in zip(r.tasks, r.checkpoints) if c)
+        row = {"method": r.method, "split": r.split, "seed": r.seed, "validation images": r.n_valid,
+               "selected epoch": chosen}
+        for m in metrics:
+            row[f"{m} (selected)"] = r.metrics.get(m, np.nan)
+            row[f"{m} (last)"] = (r.metrics_last or {}).get(m, np.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+__all__ = ["ArrayBank", "RunResult", "cached", "cache_path", "check_disjoint", "checkpoint_frame", "cross_validate",
+           "fold_parts", "official_parts", "official_split", "predict", "restore", "results_frame", "run_many",
+           "run_one", "run_seed", "validation_part"]

@@ -11,7 +11,10 @@ is decoded and resized once). Any source works: the REFUGE importer (masks 0 = c
 128 = rim, 255 = background) and the synthetic twin give the same table. Missing task
 columns are allowed: rows without masks, labels or fovea simply do not train those tasks.
 Preprocessing follows the code (``dataset.py``): a plain resize of the whole image to a
-square, intensities in [0, 1], no normalisation.
+square, intensities in [0, 1], no normalisation. The reference fovea position is, as in
+the code (``dataset.py``: ``center_of_mass`` of the float32 target), the centre of mass
+of the discretised Gaussian target map the network fits (after any band of rows is cut),
+not the annotated point: the two differ where the Gaussian is cut by the picture's edge.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from PIL import Image
+from scipy import ndimage
 
 from ..data import load_resized
 from ..evaluation import vertical_cdr
@@ -87,6 +91,16 @@ def _check_band(table: pd.DataFrame, od: np.ndarray, top: int, bottom: int) -> N
                          f"e.g. {names}: widen the profile's rows setting or set rows=None")
 
 
+def target_fovea_xy(maps: np.ndarray, fx: np.ndarray) -> np.ndarray:
+    """``(N, 2)`` centre of mass (x, y) of each target map (NaN where ``fx`` is NaN or the map is empty)."""
+    out = np.full((len(maps), 2), np.nan, np.float32)
+    for i, (m, a) in enumerate(zip(maps, fx)):
+        if np.isfinite(a) and m.sum() > 0:
+            cy, cx = ndimage.center_of_mass(m.astype(np.float32))
+            out[i] = cx, cy
+    return out
+
+
 def prepare(table: pd.DataFrame, size: int, variance_256: float = 50.0,
             rows: tuple[float, float] | None = None) -> TaskArrays:
     """:class:`TaskArrays` of ``table``'s rows at ``size`` x ``size`` px.
@@ -119,9 +133,10 @@ def prepare(table: pd.DataFrame, size: int, variance_256: float = 50.0,
         _check_band(table, od, top, bottom)
         x, seg = np.ascontiguousarray(x[:, :, top:bottom]), np.ascontiguousarray(seg[:, :, top:bottom])
         aux[:, 2] -= top
+    aux[:, 1:3] = target_fovea_xy(seg[:, 2], aux[:, 1])
     vcdr = np.array([vertical_cdr(o, c) if m else np.nan for o, c, m in zip(seg[:, 0] > 0.5, seg[:, 1] > 0.5, has_masks)],
                     float)
     return TaskArrays(table["image_id"].astype(str).to_numpy(), x, seg, aux, vcdr, size)
 
 
-__all__ = ["TaskArrays", "prepare"]
+__all__ = ["TaskArrays", "prepare", "target_fovea_xy"]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..train.mtl_schemes import LABELS
-from .cv import ArrayBank, cache_path, cached, in_parallel
+from .cv import ArrayBank, cache_path, cached, in_parallel, run_seed
 from .fit import fit_scheme
 
 BETTER = {"auc": max, "dice_od": max, "dice_oc": max, "fovea_px": min}
@@ -54,7 +54,7 @@ def lr_sweep(bank: ArrayBank, parts: dict[str, pd.DataFrame], cfg, tasks: Sequen
     def run(point):
         scheme, lr = point
         fitted = fit_scheme(scheme, bank.take(parts["train"]), cfg, tasks, valid=bank.take(parts["valid"]),
-                            lr=lr, epochs=epochs, seed=seed, validate=True)
+                            lr=lr, epochs=epochs, seed=run_seed(cfg, seed), validate=True)
         return cached(path(point), lambda: best_per_task(fitted.history), use_cache=False)
 
     in_parallel(run, [p for p in grid if not path(p).is_file()], cfg.parallel_runs)  # fills the cache

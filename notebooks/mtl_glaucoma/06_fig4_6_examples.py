@@ -26,8 +26,9 @@ overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overr
 # %%
 import numpy as np
 
-from fundus_utils import config, report
+from fundus_utils import config, evaluation, report
 from fundus_utils import mtl_glaucoma as mtl
+from fundus_utils.mtl_glaucoma import bars as mtl_bars
 from fundus_utils.evaluation.postprocess import largest_components
 from fundus_utils.mtl_glaucoma import cv, figures
 from fundus_utils.mtl_glaucoma.evaluate import fovea_xy
@@ -44,6 +45,21 @@ fold = int(samples.loc[samples["fold"] >= 0, "fold"].min())
 runs = {r.method: r for r in cv.cross_validate(samples, ["stl", "mtl_io"], cfg, tasks, bank, folds=[fold])}
 test = bank.take(cv.fold_parts(samples, fold)["test"])
 preds = {m: predict(cv.restore(r, cfg), test.x, cfg) for m, r in runs.items()}
+
+# %% [markdown]
+# ## Bars of the networks shown
+#
+# The two networks of the examples against this fold's image-blind baselines on all its
+# test images: the training discs' and cups' mean shape at their mean position (Dice) and
+# the mean training fovea position (error; a missed fovea counts at the picture's
+# diagonal). The lower end of the paired bootstrap 95 % CI of the gain must be above zero.
+
+# %%
+bars = mtl_bars.chapter_bars(list(runs.values()), samples, bank, cfg, glaucoma=False)
+report.table(evaluation.bars_table(bars), "mtl_fig4_6_bars",
+             f"Figs. 4 and 6 networks (fold {fold}), bars: gain over the fold's image-blind baseline on its test "
+             "images, paired bootstrap 95 % CI; passed = lower end above 0.", cfg)
+evaluation.check_bars(bars)
 
 # %% [markdown]
 # ## Fig. 4: a glaucomatous eye, reference and predicted outlines
