@@ -10,7 +10,8 @@ piece                      module (sources: P = paper, C = authors' code, O = ou
 network                    ``fundus_utils.models.mtl_unet`` (P: U-Net, VGG encoder,
                            shared decoder, per-task output convs, FC after the encoder;
                            C: VGG-13-BN layout, bilinear decoder, max-pool + dropout 0.8
-                           FC; O: width multiplier, running BN statistics)
+                           FC, batch-statistics BN (``bn_batch_stats``, full);
+                           O: width multiplier, running BN statistics in smoke/real)
 Res34-Unet baseline        ``fundus_utils.models.res_unet`` (Yu et al. 2019; O: decoder)
 losses, fovea target       ``fundus_utils.train.multitask_losses`` (P: BCE, L1, focal
                            gamma 2; C: Gaussian variance 50 px^2 at 256 px, peak 1)
@@ -21,15 +22,22 @@ post-processing            ``fundus_utils.evaluation.postprocess`` (P: largest c
                            component, centre of mass)
 glaucoma score             ``fundus_utils.evaluation.glaucoma_score`` (P: FC + vCDR
                            logistic regression averaged, threshold 0.5; C: regression fit
-                           on reference vCDRs of the training images)
+                           on reference vCDRs of the training images, vCDR = largest
+                           column sum of the soft maps; P/O: the mask measure beside)
 data arrays                :mod:`.data` (C: whole image resized to a square, [0, 1])
-training                   :mod:`.fit` (P/C: Adam 1e-4, batch 8, 300 epochs, 256 px)
-evaluation                 :mod:`.evaluate` (P/C: Dice per image, vCDR, fovea L2 error)
+training                   :mod:`.fit` (P/C: Adam 1e-4, batch 8, 300 epochs, 256 px;
+                           C: best checkpoint every ``eval_interval`` epochs - summed
+                           validation loss (MTL), task metric (STL))
+evaluation                 :mod:`.evaluate` (P/C: Dice per image, vCDR, fovea L2 error
+                           to the target map's centre of mass; STL AUC = FC head alone)
+bars                       :mod:`.bars` (O: paired bootstrap against image-blind
+                           baselines of the same run: shape prior, mean fovea, chance)
 experiments                :mod:`.cv` (P: 5-fold CV on merged train+val, test fixed;
                            official split with 3 seeds), :mod:`.timing`, :mod:`.sweep`
 transfer learning          :mod:`.pretrain` (C: ImageNet ``vgg13_bn`` encoder; O: the
                            labelled synthetic-texture stand-in for smoke/real)
 tables, figures            :mod:`.tables`, :mod:`.figures`
+real-data check            :mod:`.realdata` (O: a plain U-Net trained alongside)
 =========================  ==========================================================
 
 Profiles (``fundus_utils.config``, paper ``mtl_glaucoma``): ``full`` is the paper's setting;

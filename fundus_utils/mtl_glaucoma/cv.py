@@ -129,23 +129,27 @@ def validation_part(parts: dict[str, pd.DataFrame], cfg) -> dict[str, pd.DataFra
     ck = dict(cfg.settings.get("checkpoint") or {})
     rng = np.random.default_rng(10_007 + int(cfg.seed))
     out = dict(parts)
-    pool = parts.get("valid", parts["train"].iloc[:0])
-    if not len(pool):
-        patients = parts["train"]["patient_id"].astype(str).unique()
-        k = int(round(len(patients) * float(ck.get("valid_fraction", 0.2))))
-        chosen = set(rng.choice(patients, size=k, replace=False)) if k else set()
-        inside = parts["train"]["patient_id"].astype(str).isin(chosen)
-        pool, out["train"] = parts["train"][inside], parts["train"][~inside]
     cap = ck.get("valid_max")
-    if cap is not None and len(pool) > cap:
-        patients = rng.permutation(pool["patient_id"].astype(str).unique())
-        counts = pool["patient_id"].astype(str).value_counts()
+    pool = parts.get("valid", parts["train"].iloc[:0])
+    carve = not len(pool)
+    if carve:
+        pool = parts["train"]
+        n_patients = pool["patient_id"].astype(str).nunique()
+        k = int(round(n_patients * float(ck.get("valid_fraction", 0.2))))
+    if carve or (cap is not None and len(pool) > cap):
+        ids = pool["patient_id"].astype(str)
+        counts = ids.value_counts()
         keep, total = [], 0
-        for p in patients:
-            if total + counts[p] <= cap:
+        for p in rng.permutation(ids.unique()):
+            if carve and len(keep) >= k:
+                break
+            if cap is None or total + counts[p] <= cap:
                 keep.append(p)
                 total += counts[p]
-        pool = pool[pool["patient_id"].astype(str).isin(keep)]
+        inside = ids.isin(keep)
+        if carve:  # the carved patients leave the training set
+            out["train"] = parts["train"][~inside]
+        pool = pool[inside]
     out["select"] = pool
     check_disjoint({"train": out["train"], "select": pool, "test": parts["test"]})
     return out

@@ -64,7 +64,7 @@ runs = cv.cross_validate(samples, SCHEMES, cfg, tasks, bank, folds=cfg.cv_folds,
 runs += cv.cross_validate(samples, ["vanilla"], cfg, [t for t in tasks if t in ("od", "oc")], bank,
                           folds=cfg.cv_folds, init=res_name, init_fn=res_init, arch="res34_unet")
 per_fold = cv.results_frame(runs)
-per_fold.loc[per_fold["method"] == "Res34-Unet", ["auc", "auc_fc"]] = float("nan")  # the paper's "-": no classifier
+per_fold.loc[per_fold["method"] == "Res34-Unet", ["auc", "auc_fc", "auc_combined"]] = float("nan")  # the paper's "-": no classifier
 report.table(per_fold.drop(columns=["scheme"]).set_index(["method", "split"]), "mtl_table2_per_fold",
              f"Test-set metrics per scheme and fold, encoder initialised by {init_name}.", cfg)
 
