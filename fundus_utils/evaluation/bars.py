@@ -115,7 +115,13 @@ def paired_auc(name: str, labels: Sequence[float], method: Sequence[float], base
 
 
 def bars_table(bars: Sequence[Bar]) -> pd.DataFrame:
-    """One row per bar: method, baseline, gain [95 % CI], n, missing, passed (for ``report.table``)."""
+    """One row per bar: method, baseline, gain [95 % CI], n, missing, passed (for ``report.table``).
+
+    No bars (nothing was scored) gives an empty table with the same columns.
+    """
+    if not bars:
+        columns = [f for f in Bar.__dataclass_fields__ if f not in ("name", "p_delong")] + ["passed"]
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="name"))
     rows = []
     for bar in bars:
         r = asdict(bar)

@@ -24,12 +24,29 @@
 #
 # Real images are padded to a square, resized, standardised per colour channel inside
 # the field of view (the same preprocessing as the synthetic ones), segmented, and the
-# probabilities mapped back to the original pixel grid, where Dice is computed against
-# the datasets' own masks (vessels: inside the field of view, as is customary), with
-# the probability threshold fixed at 0.5 (never tuned on the real images). The
-# targets are Dice ≥ 0.80 for the optic disc on REFUGE Test400 and ≥ 0.60 for vessels
-# on DRIVE. Where the real data is absent (no `$FUNDUS_DATA`, no `../shared/data`), the
-# experiment is skipped with a note. The `smoke` profile trains small networks briefly;
+# probabilities mapped back onto each image's original pixel grid (a profile may set
+# `s2r_score_size` to score on a coarser grid instead; every profile here scores at the
+# original resolution), where Dice is computed against the datasets' own masks (vessels:
+# inside the field of view, as is customary), with the probability threshold fixed at
+# 0.5 (never tuned on the real images).
+#
+# **Bars.** A Dice means little on its own: a disc-shaped blob at the right place scores
+# well without looking at the image. So every real image is also scored by image-blind
+# baselines built from the same twin the network was trained on, and the network must
+# beat the stronger of them on the same images (lower end of the paired bootstrap 95 %
+# CI of the Dice gain above zero):
+#
+# * optic disc: the **shape prior**, the mean disc of the twin's training masks (each
+#   re-centred on its centroid, averaged, thresholded at 0.5), placed at the image centre;
+# * vessels: **all FOV** (every field-of-view pixel called vessel) and the **prevalence
+#   map** (the twin's per-pixel vessel frequency, thresholded where it scores best on the
+#   twin). Vessels are thin and their course differs from eye to eye, so the frequency
+#   map is blurred; the stronger of the two on each test set is the bar.
+#
+# The targets, Dice ≥ 0.80 for the optic disc on REFUGE Test400 and ≥ 0.60 for vessels
+# on DRIVE, are reported beside the results, not asserted. Only the real datasets that
+# are present are scored; the others are listed as skipped, with the reason (with no data
+# root at all, nothing is trained). The `smoke` profile trains small networks briefly;
 # the `real` profile trains them longer on more synthetic images.
 
 # %% tags=["parameters"]
@@ -37,35 +54,55 @@ profile = "smoke"
 overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
-from fundus_utils import config, report, sim2real
-from fundus_utils.data import MissingDatasetError
+from fundus_utils import config, evaluation, report, sim2real
 from fundus_utils.seed import seed_everything
 
 cfg = config.load("synthetic", profile, **overrides)
-seed_everything(cfg.seed)
+seed_everything(cfg.seed)  # each task's training is re-seeded from cfg.seed inside sim2real.run
 report.start(cfg, source="simulator → REFUGE, Drishti-GS1, DRIVE, CHASE_DB1")
-have_real = sim2real.real_data_available(cfg)
-print("real test data:", cfg.data_root if have_real else "not found: the experiment is skipped")
+print("real test data:", cfg.data_root if sim2real.real_data_available(cfg) else "not found: nothing is scored")
 
 # %% [markdown]
 # ## Optic disc: synthetic → REFUGE Test400 and Drishti-GS1
 
 # %%
-if have_real:
-    od_scores, od_run = sim2real.run("od", cfg)
-    od_summary = sim2real.summarise(od_scores, "od", od_run)
-    report.table(od_summary, "s2r_od", "Optic-disc Dice of a U-Net trained on synthetic images only "
-                 "(mean over images, 95 % bootstrap CI).", cfg, source=od_run["twin"])
+od = sim2real.run("od", cfg)
+if od.scored:
+    report.table(sim2real.summarise(od), "s2r_od", "Optic-disc Dice of a U-Net trained on synthetic images only "
+                 "(mean over images, 95 % bootstrap CI), beside the image-blind shape prior.", cfg,
+                 source=od.facts["twin"])
 
 # %% [markdown]
 # ## Vessels: synthetic → DRIVE test and CHASE_DB1
 
 # %%
-if have_real:
-    vessel_scores, vessel_run = sim2real.run("vessels", cfg)
-    vessel_summary = sim2real.summarise(vessel_scores, "vessels", vessel_run)
-    report.table(vessel_summary, "s2r_vessels", "Vessel Dice (inside the field of view) of a U-Net trained on "
-                 "synthetic images only (mean over images, 95 % bootstrap CI).", cfg, source=vessel_run["twin"])
+vessels = sim2real.run("vessels", cfg)
+if vessels.scored:
+    report.table(sim2real.summarise(vessels), "s2r_vessels", "Vessel Dice (inside the field of view) of a U-Net "
+                 "trained on synthetic images only (mean over images, 95 % bootstrap CI), beside the image-blind "
+                 "baselines.", cfg, source=vessels.facts["twin"])
+
+# %% [markdown]
+# ## What was scored
+#
+# Each real test set is scored when its folder is under the data root and skipped
+# otherwise; a task with none of its test sets present is not trained.
+
+# %%
+report.table(sim2real.coverage_table([od, vessels]), "s2r_datasets",
+             "Real test sets scored and skipped (and why).", cfg)
+
+# %% [markdown]
+# ## Bars: does the network read the image?
+#
+# Per scored test set, the network's Dice against its strongest image-blind baseline on
+# the same images: `gain` is the mean paired difference, `lo`/`hi` its bootstrap 95 % CI.
+
+# %%
+bars = sim2real.bars([od, vessels])
+report.table(evaluation.bars_table(bars), "s2r_bars", "Dice of the twin-trained U-Nets vs image-blind baselines "
+             "built from the same twin, on the same real images (paired bootstrap 95 % CI of the gain).", cfg)
+evaluation.check_bars(bars)
 
 # %% [markdown]
 # ## Per-image scores
@@ -74,8 +111,8 @@ if have_real:
 # is missed entirely, or a whole dataset shifted down.
 
 # %%
-if have_real:
-    report.figure(sim2real.score_figure([od_scores, vessel_scores]), "s2r_dice_distribution",
+if od.scored or vessels.scored:
+    report.figure(sim2real.score_figure([od, vessels]), "s2r_dice_distribution",
                   "Per-image Dice of the synthetic-only models on each real test set.", cfg)
 
 # %% [markdown]
@@ -84,10 +121,3 @@ if have_real:
 # %%
 report.figure(sim2real.training_examples(cfg), "s2r_training_examples",
               "Domain-randomised training images (top: OD twin with disc outlined; bottom: vessel twin).", cfg)
-
-# %%
-# Output checks (nbval): what transfers must clear cfg.s2r_min_dice, clearly above chance;
-# whether the 0.80 / 0.60 targets are met is reported in the tables above.
-if have_real:
-    assert od_summary.loc[od_summary.dataset == "REFUGE", "mean dice"].iloc[0] > cfg.s2r_min_dice["od"]
-    assert vessel_summary.loc[vessel_summary.dataset == "DRIVE", "mean dice"].iloc[0] > cfg.s2r_min_dice["vessels"]

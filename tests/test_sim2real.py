@@ -1,0 +1,107 @@
+"""Sim-to-real: partial data roots are scored where present and skipped (with a reason) elsewhere;
+image-blind baselines and bars; the scoring grid; seeds."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fundus_utils import config, evaluation, sim2real
+from fundus_utils.data.preprocess import letterbox
+from fundus_utils.evaluation import dice
+
+from data_fakes import chase_tree, refuge_variant
+
+TINY = dict(s2r_od_train=8, s2r_od_size=32, s2r_od_epochs=1, s2r_width=4, batch_size=4,
+            s2r_vessel_train=4, s2r_vessel_size=64, s2r_vessel_epochs=1, s2r_vessel_patch=32,
+            s2r_patches_per_image=1, s2r_vessel_bs=2, s2r_vessel_width=4)
+
+
+@pytest.fixture
+def cfg_for(tmp_path, monkeypatch):
+    """A smoke config on tiny settings whose data root is ``root`` (cache in tmp)."""
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("FUNDUS_PROGRESS", "0")
+
+    def make(root, **extra):
+        cfg = config.load("synthetic", "smoke", **{**TINY, **extra})
+        cfg.data_root = root
+        return cfg
+    return make
+
+
+def test_partial_root_scores_present_and_skips_absent(tmp_path, cfg_for):
+    root = tmp_path / "data"
+    refuge_variant(root / "REFUGE", n_val=2, n_test=4, size=32)
+    chase_tree(root / "CHASE_DB1", children=2)
+    cfg = cfg_for(root)
+    assert sim2real.real_data_available(cfg)
+    od, vessels = sim2real.run("od", cfg), sim2real.run("vessels", cfg)
+    cov = sim2real.coverage_table([od, vessels])
+    assert cov.loc[("od", "REFUGE"), "status"] == "scored" and cov.loc[("od", "REFUGE"), "images"] == 4
+    assert cov.loc[("od", "Drishti-GS1"), "status"] == "skipped"
+    assert "Drishti" in cov.loc[("od", "Drishti-GS1"), "reason"]
+    assert cov.loc[("vessels", "DRIVE"), "status"] == "skipped" and "DRIVE" in cov.loc[("vessels", "DRIVE"), "reason"]
+    assert cov.loc[("vessels", "CHASE_DB1"), "status"] == "scored" and cov.loc[("vessels", "CHASE_DB1"), "images"] == 4
+    assert set(od.scores["dataset"]) == {"REFUGE"} and set(vessels.scores["dataset"]) == {"CHASE_DB1"}
+    assert {"shape prior"} <= set(od.scores) and {"all FOV", "prevalence map"} <= set(vessels.scores)
+    bars = sim2real.bars([od, vessels])
+    assert [b.n for b in bars] == [4, 4]
+    assert "REFUGE" in bars[0].name and "CHASE_DB1" in bars[1].name
+    assert len(evaluation.bars_table(bars)) == 2
+    # the summaries carry the target only on the target sets (absent here for vessels)
+    assert sim2real.summarise(od)["target"].tolist() == [0.8]
+    assert np.isnan(sim2real.summarise(vessels)["target"]).all()
+
+
+def test_no_data_root_trains_nothing(cfg_for):
+    cfg = cfg_for(None)
+    assert not sim2real.real_data_available(cfg)
+    runs = [sim2real.run(task, cfg) for task in sim2real.TASKS]
+    assert all(not r.scored and r.facts["learner"] is None for r in runs)
+    assert (sim2real.coverage_table(runs)["status"] == "skipped").all()
+    bars = sim2real.bars(runs)
+    assert bars == [] and evaluation.bars_table(bars).empty
+    evaluation.check_bars(bars)  # nothing to check
+
+
+def test_seed_changes_training(tmp_path, cfg_for):
+    root = tmp_path / "data"
+    refuge_variant(root / "REFUGE", n_val=1, n_test=3, size=32)
+    runs = [sim2real.run("od", cfg_for(root, seed=seed)) for seed in (0, 5)]
+    wa, wc = (next(r.facts["learner"].model.parameters()).detach().numpy().copy() for r in runs)
+    assert not np.allclose(wa, wc), "another seed must change the training"
+    assert runs[0].facts["twin"] != runs[1].facts["twin"], "the twin is drawn from cfg.seed too"
+
+
+@pytest.mark.parametrize("hw,score_size", [((584, 565), 256), ((960, 999), 300), ((512, 512), None)])
+def test_scoring_grid_round_trip(hw, score_size):
+    """A prediction that is the reference itself (letterboxed) maps back onto the scoring grid."""
+    yy, xx = np.mgrid[:hw[0], :hw[1]]
+    mask = np.hypot(yy - hw[0] * 0.4, xx - hw[1] * 0.3) < min(hw) * 0.1
+    small, box = letterbox(mask.astype(np.float32), 128)
+    ref = sim2real._to_score_grid(mask, box, score_size)
+    expected = hw if score_size is None else (round(hw[0] * score_size / max(hw)), round(hw[1] * score_size / max(hw)))
+    assert ref.shape == expected
+    assert dice(sim2real.to_score_grid(small, box, score_size) >= 0.5, ref) > 0.95
+
+
+def test_prevalence_baseline_picks_a_training_threshold():
+    rng = np.random.default_rng(0)
+    fov = np.ones((16, 16), bool)
+    masks = np.zeros((10, 16, 16), bool)
+    masks[:, 4:6] = True                        # a "vessel" every image shares
+    masks[rng.integers(0, 10, 5), 10] = True    # and one some images have
+    fovs = np.broadcast_to(fov, masks.shape)
+    pred, t, train_dice = sim2real.prevalence_baseline(masks, fovs)
+    assert pred[4:6].all() and not pred[12:].any()
+    assert 0.02 <= t <= 0.6 and train_dice > 0.8
+
+
+def test_fast_fov_matches_fov_from_image():
+    from fundus_utils.data.preprocess import fov_from_image
+
+    rng = np.random.default_rng(1)
+    yy, xx = np.mgrid[:61, :73]
+    image = (rng.uniform(0, 255, (61, 73, 3)) * (np.hypot(yy - 30, xx - 36) < 25)[..., None]).astype(np.uint8)
+    image[5, 5] = 200  # a lone bright pixel outside the disc: removed by the opening
+    assert np.array_equal(sim2real.fast_fov(image), fov_from_image(image))
