@@ -81,7 +81,9 @@ def test_auc_ci_matches_sklearn_and_brackets_it():
 
 
 def test_step_schedule_decays_every_step_epochs():
-    sched = cls.step_schedule(1e-3, epochs=200, step=30, gamma=0.1)
+    from fundus_utils.train.segmentation import step_lr
+
+    sched = step_lr(1e-3, epochs=200, every=30, factor=0.1)  # the chapter's one step schedule
     assert sched(0.0) == pytest.approx(1e-3)
     assert sched(29.9 / 200) == pytest.approx(1e-3)
     assert sched(30 / 200) == pytest.approx(1e-4)
@@ -226,3 +228,64 @@ def test_lodo_on_real_data_stops_clearly_when_datasets_are_missing(tmp_path, mon
     cfg = config.load("refuge_ensemble", "full", device="cpu")
     with pytest.raises(MissingDatasetError, match=r"(?s)at least 2 datasets.*ORIGA.*data_manifests/ACRIMA.yaml"):
         lodo.open_domains(cfg)
+
+
+# ------------------------------------------------------------------------------------ bars
+
+def _predictions(rng, signal=1.5):
+    """Long predictions of three LODO folds (one domain each) and an in-domain fold, members + ensemble."""
+    frames = []
+    for scenario, folds, n in (("LODO", ("a", "b", "c"), 120), (lodo.IN_DOMAIN, (lodo.IN_DOMAIN,), 90)):
+        for fold in folds:
+            y = (rng.uniform(size=n) < 0.4).astype(int)
+            ids = [f"{fold}{i}" for i in range(n)]
+            probs = {m: 1 / (1 + np.exp(-(signal * y + rng.normal(0, 1, n)))) for m in ("full", "disc")}
+            probs["ensemble"] = cls.ensemble_probability(probs)
+            if scenario == lodo.IN_DOMAIN:
+                probs["disc" + lodo.NO_STRETCH] = rng.uniform(size=n)
+            for m, p in probs.items():
+                frames.append(pd.DataFrame({"scenario": scenario, "fold": fold, "image_id": ids, "domain": fold,
+                                            "split": "test", "y": y, "model": m, "prob": p}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_pooled_lodo_bar_uses_every_held_out_image_once():
+    rng = np.random.default_rng(0)
+    pred = _predictions(rng)
+    y, p = lodo.pooled(pred)
+    assert len(y) == 360 and len(p) == 360
+    bars = lodo.bars(pred)
+    assert [b.n for b in bars] == [90, 360]
+    assert all(b.passed for b in bars) and bars[1].baseline == 0.5
+    assert (bars[1].hi - bars[1].lo) < (bars[0].hi - bars[0].lo)  # pooling tightens the interval
+    # a fold that held out an image twice is not a partition
+    dup = pd.concat([pred, pred[(pred["fold"] == "a")].assign(fold="b")], ignore_index=True)
+    with pytest.raises(ValueError, match="more than one"):
+        lodo.pooled(dup)
+    # no signal: the bars fail (check_bars names them)
+    from fundus_utils.evaluation import check_bars
+
+    chance = _predictions(np.random.default_rng(1), signal=0.0)
+    with pytest.raises(AssertionError, match="pooled held-out"):
+        check_bars(lodo.bars(chance))
+
+
+def test_comparisons_report_the_best_member_and_the_stretch_ablation():
+    pred = _predictions(np.random.default_rng(2))
+    rows = lodo.comparisons(pred, ["full", "disc"])
+    names = [b.name for b in rows]
+    assert any("best member" in n and "in-domain" in n for n in names)
+    assert any("best member" in n and "pooled LODO" in n for n in names)
+    abl = [b for b in rows if "ablation" in b.name]
+    assert len(abl) == 1 and abl[0].baseline == pytest.approx(
+        roc_auc_score(*[pred[(pred["model"] == "disc" + lodo.NO_STRETCH)][c] for c in ("y", "prob")]))
+
+
+def test_member_training_follows_the_seed():
+    cfg = config.load("refuge_ensemble", "smoke", cls_epochs=1, cls_bs=8)
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 255, (24, 32, 32, 3), dtype=np.uint8)
+    y = np.r_[np.zeros(12), np.ones(12)].astype(int)
+    p = [cls.predict_member(cls.fit_member("full", x[:16], y[:16], x[16:], y[16:], cfg, seed=s, progress=False),
+                            x, cfg) for s in (0, 0, 1)]
+    assert np.array_equal(p[0], p[1]) and not np.allclose(p[0], p[2])

@@ -110,3 +110,112 @@ def test_step_schedule_and_bad_inputs() -> None:
         seg.load_seg_data(table, 64)
     with pytest.raises(ValueError, match="unknown segmenter"):
         seg.build_segmenter("segformer", None)
+
+
+# --------------------------------------------------------------------------- bars, optimiser, records
+def _cfg(**kw):
+    from fundus_utils import config
+
+    return config.load("refuge_ensemble", "smoke", **kw)
+
+
+def test_shape_prior_at_the_located_box_scores_in_the_picture_frame() -> None:
+    od = np.stack([_ellipse((128, 128), (40, 70), (12, 12), 0), _ellipse((128, 128), (90, 50), (14, 14), 0)])
+    oc = np.stack([_ellipse((128, 128), (40, 70), (6, 6), 0), _ellipse((128, 128), (90, 50), (7, 7), 0)])
+    train = seg.SegData(np.array(["a", "b"]), np.zeros((2, 128, 128, 3), np.uint8), od, oc)
+    cfg = _cfg(seg_crop_size=64)
+    p_od, p_oc = seg.shape_priors(train, cfg)
+    assert p_od.shape == (64, 64) and p_od[32, 32] and p_oc.sum() < p_od.sum()
+    # the prior at a box around a test disc, in the picture frame: close to that disc
+    test_od = _ellipse((128, 128), (60, 60), (13, 13), 0)
+    boxes = seg.truth_boxes(test_od[None], factor=2.0)
+    placed_od, placed_oc = seg.place_priors((p_od, p_oc), boxes, (128, 128))
+    assert placed_od.shape == (1, 128, 128) and dice(placed_od[0], test_od) > 0.9
+    assert placed_oc[0].sum() < placed_od[0].sum()
+
+
+def test_seg_bars_need_the_prior_and_flag_a_model_no_better_than_it() -> None:
+    rng = np.random.default_rng(0)
+    n = 60
+    prior = pd.DataFrame({"dice_od": rng.uniform(0.8, 0.85, n), "dice_oc": rng.uniform(0.5, 0.6, n),
+                          "vcdr": np.full(n, 0.5), "vcdr_abs_err": rng.uniform(0.05, 0.15, n)})
+    good = prior.assign(dice_od=prior["dice_od"] + 0.08, dice_oc=prior["dice_oc"] + 0.2,
+                        vcdr_abs_err=prior["vcdr_abs_err"] / 3)
+    y = (rng.uniform(size=n) < 0.4).astype(float)
+    good["vcdr"] = 0.4 + 0.3 * y + rng.normal(0, 0.05, n)
+    same = prior.copy()
+    result = seg.SegResult({("cenet", "ellipse"): good, ("unet", "ellipse"): same}, {}, np.zeros((n, 3)), 0)
+    test = seg.SegData(np.arange(n).astype(str), np.zeros((n, 1, 1, 3), np.uint8), np.zeros((n, 1, 1), bool),
+                       np.zeros((n, 1, 1), bool), y)
+    with pytest.raises(ValueError, match="priors"):
+        seg.bars(result, test)
+    result.per_image[(seg.PRIOR, "none")] = prior
+    bars = seg.bars(result, test, label="toy")
+    passed = {b.name: b.passed for b in bars}
+    assert passed["OD Dice, CE-Net vs shape prior (toy)"] and passed["vCDR abs. error, CE-Net vs shape prior (toy)"]
+    assert passed["glaucoma AUC of the vCDR, CE-Net vs chance (toy)"]
+    assert not passed["OC Dice, U-Net vs shape prior (toy)"]  # equal to the prior: no gain
+    assert len(bars) == 8
+    only_unet = seg.bars(result, test, label="toy", od_models=("unet",))
+    assert len(only_unet) == 7 and not any(b.name.startswith("OD Dice, CE-Net") for b in only_unet)
+    assert [b.name for b in seg.od_bars(result, ["cenet"], label="toy")] == ["OD Dice, CE-Net vs shape prior (toy)"]
+
+
+def test_one_radam_for_the_chapter() -> None:
+    from fastai.optimizer import RAdam
+
+    from fundus_utils.train import segmentation as ts
+
+    assert ts.radam() is RAdam and ts.optimizer("radam") is RAdam and ts.optimizer("adam") == "adam"
+    assert seg.optimizer is ts.optimizer and seg.fit_with_schedule is ts.fit_with_schedule
+    # the classifiers use it too (no torch.optim.RAdam anywhere in the chapter)
+    import inspect
+
+    from fundus_utils.refuge_ensemble import classification, fovea, lodo
+
+    for module in (classification, fovea, lodo, seg):
+        assert "torch.optim.RAdam" not in inspect.getsource(module)
+    from fundus_utils import config
+
+    for profile in ("smoke", "real", "full"):
+        c = config.load("refuge_ensemble", profile)
+        assert c.seg_opt in ("adam", "radam") and c.fovea_opt in ("adam", "radam")
+
+
+def test_record_name_is_the_profiles_own() -> None:
+    from fundus_utils import config
+    from fundus_utils.refuge_ensemble import record_name
+
+    assert record_name(config.load("refuge_ensemble", "smoke"), "segmentation") == "refuge_ensemble_real_segmentation"
+    assert record_name(config.load("refuge_ensemble", "real"), "fovea") == "refuge_ensemble_real_fovea"
+    assert record_name(config.load("refuge_ensemble", "full"), "lodo") == "refuge_ensemble_full_lodo"
+
+
+def test_full_profile_uses_torchvision_weights_and_no_stretch_and_no_fixed_bars() -> None:
+    from fundus_utils import config
+
+    full = config.load("refuge_ensemble", "full")
+    assert full.cls_backbone == "resnet50.tv_in1k" and full.seg_encoder == "resnet34.tv_in1k"
+    assert full.cls_crop_stretch is False and full.seg_opt == full.fovea_opt == "radam"
+    for profile in ("smoke", "real", "full"):
+        c = config.load("refuge_ensemble", profile)
+        for gone in ("seg_min_dice", "fovea_max_error_dd", "cls_min_auc"):
+            assert not hasattr(c, gone), (profile, gone)
+    # an untrained CE-Net with the tagged encoder builds without a download
+    net = create_model("cenet", width=8, out_channels=2, encoder="resnet34.tv_in1k")
+    assert net(torch.zeros(1, 3, 64, 64)).shape == (1, 2, 64, 64)
+
+
+def test_training_randomness_follows_cfg_seed() -> None:
+    rng = np.random.default_rng(0)
+    n = 24
+    od = np.stack([_ellipse((64, 64), (32 + int(d), 30), (8, 8), 0) for d in rng.integers(-6, 6, n)])
+    oc = np.stack([_ellipse((64, 64), (32 + 0, 30), (3, 3), 0)] * n)
+    img = (rng.uniform(0, 255, (n, 64, 64, 3))).astype(np.uint8)
+    data = seg.SegData(np.arange(n).astype(str), img, od, oc)
+    kw = dict(seg_crop_size=32, seg_epochs=1, seg_locator=dict(size=32, width=4, depth=2, epochs=1, lr=1e-2, bs=8))
+    w = {}
+    for seed in (0, 0, 1):
+        learners, _ = seg.train_all(data, _cfg(seed=seed, **kw), models=("unet",), progress=False)
+        w.setdefault(seed, []).append(next(learners["unet"].model.parameters()).detach().clone())
+    assert torch.equal(w[0][0], w[0][1]) and not torch.equal(w[0][0], w[1][0])

@@ -58,20 +58,20 @@ class Bar:
         return bool(np.all(np.isfinite(values)) and self.lo > self.margin)
 
 
-def _fill(values: np.ndarray, worst: float | None) -> tuple[np.ndarray, int]:
+def _fill(values: np.ndarray, worst: float | Sequence[float] | None) -> tuple[np.ndarray, int]:
     values = np.asarray(values, float)
     missing = int((~np.isfinite(values)).sum())
-    if missing and worst is not None:
-        values = np.where(np.isfinite(values), values, float(worst))
+    if missing and worst is not None:  # one penalty for all, or one per image (e.g. the image diagonal in DD)
+        values = np.where(np.isfinite(values), values, np.broadcast_to(np.asarray(worst, float), values.shape))
     return values, missing
 
 
 def paired_mean(name: str, method: Sequence[float], baseline: Sequence[float], higher_is_better: bool = True,
-                worst: float | None = None, margin: float = 0.0, n_boot: int = N_BOOT, seed: int = 0) -> Bar:
+                worst: float | Sequence[float] | None = None, margin: float = 0.0, n_boot: int = N_BOOT, seed: int = 0) -> Bar:
     """Bar on a per-image metric (Dice, error in px or disc diameters): mean method vs mean baseline.
 
     ``worst`` scores images where the method (or the baseline) has no value (NaN), counted in
-    ``missing``; without it a NaN fails the bar.
+    ``missing``; a scalar, or one value per image; without it a NaN fails the bar.
     """
     m, missing = _fill(method, worst)
     b, _ = _fill(baseline, worst)

@@ -27,7 +27,10 @@ From the authors' code
       conv used by branches 2-4); convolution biases start at zero; the RMP's four
       levels share one 1x1 convolution; final layers have 32 channels.
 Our adaptations
-    * The encoder is timm's ``resnet34`` (``features_only=True``); ``width`` scales the
+    * The encoder is timm's ``resnet34`` (``features_only=True``); the full profile loads
+      torchvision's ImageNet weights, as the authors' code does, through timm's
+      ``resnet34.tv_in1k`` tag (timm's untagged default, ``a1_in1k``, is another recipe);
+      ``width`` scales the
       stage widths (64 = ResNet-34, required for ImageNet weights) so the smoke profile
       can run a narrow copy; timm keeps the 64-channel stem at any width.
     * RMP pooling kernels larger than the feature map (inputs below 192 px) are clipped
@@ -110,7 +113,8 @@ class CENet(nn.Module):
 
     Input ``(N, in_channels, H, W)`` with H and W divisible by 32; output logits
     ``(N, out_channels, H, W)`` (OD and OC by default). ``width=64`` is ResNet-34; with
-    ``pretrained=True`` timm's ImageNet weights are loaded (downloads; full profile).
+    ``pretrained=True`` the ImageNet weights of ``encoder`` (a timm name with tag, e.g.
+    ``resnet34.tv_in1k``, torchvision's) are loaded (downloads; full profile only).
     """
 
     def __init__(self, in_channels: int = 3, out_channels: int = 2, width: int = 64, pretrained: bool = False,

@@ -11,8 +11,10 @@ The paper (Section 1, Figure 1) trains five ResNet50 classifiers and averages th
 
 From the paper: ResNet50 backbone (He et al. 2016), GAP instead of fully connected feature
 layers (Zhou et al. 2016), multi-scale GAP fusion (its refs. 5, 6), 1x1 channel compression,
-cross-entropy, ImageNet initialisation is implied by the REFUGE practice (the full profile
-loads timm's ImageNet ``resnet50`` weights). Our reading where the paper is silent:
+cross-entropy, ImageNet initialisation. The paper's ImageNet weights were torchvision's; the
+full profile loads the same ones through timm's ``resnet50.tv_in1k`` tag (``cfg.cls_backbone``;
+timm's untagged ``resnet50`` would be ``a1_in1k``, weights from a different training recipe).
+Smoke and tests use untrained networks and download nothing. Our reading where the paper is silent:
 
 * the backbone is timm's ``features_only`` ResNet (stages ``layer1..layer4`` = feature
   indices 1..4); "the last two/three scales" are ``layer3+layer4`` / ``layer2..layer4``;
@@ -23,7 +25,7 @@ loads timm's ImageNet ``resnet50`` weights). Our reading where the paper is sile
 * ``full`` and ``disc`` are one architecture (the input differs); which input the 2GAP, 3GAP and
   CC members see is not stated: it is a setting of the experiment (``cfg.cls_inputs``).
 
-``backbone`` takes any timm ResNet name. For the CPU smoke profile this module registers a
+``backbone`` takes any timm ResNet name, with or without a pretrained tag. For the CPU smoke profile this module registers a
 narrow timm ResNet, ``resnet_narrow`` (BasicBlocks 1-1-1-1, 16-32-64-128 channels, 0.3 M
 parameters), so that fifteen trainings fit in a minute; it has no pretrained weights.
 """

@@ -12,3 +12,16 @@ Components and where they live (notebooks under ``notebooks/refuge_ensemble/``):
 * Five-member ResNet50 glaucoma ensemble -> :mod:`fundus_utils.models.gap_resnet`, :mod:`.classification`
 * Leave-one-dataset-out -> :mod:`.lodo`
 """
+
+
+def record_name(cfg, what: str) -> str:
+    """Name of the recorded real-data table of experiment ``what`` (``"segmentation"``, ``"fovea"``, ``"lodo"``).
+
+    ``real`` and ``full`` runs write and show their own record (``refuge_ensemble_<profile>_<what>``);
+    ``smoke`` writes none and shows the last ``real`` one.
+    """
+    profile = "real" if cfg.profile == "smoke" else cfg.profile
+    return f"refuge_ensemble_{profile}_{what}"
+
+
+__all__ = ["record_name"]

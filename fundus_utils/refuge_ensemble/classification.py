@@ -6,9 +6,14 @@ by 0.1 every 30 epochs, 512 x 512 inputs (whole image or disc crop); "integratin
 results" gives the final prediction.
 
 * :func:`fit_member` trains one member with a fastai ``Learner`` (``make_learner``: device,
-  AMP and channels_last from ``cfg``), ``CrossEntropyLossFlat``, PyTorch's ``RAdam``, and
-  either the paper's step schedule (``cfg.cls_schedule == "step"``: fastai ``ParamScheduler``
-  with lr x ``cfg.cls_lr_gamma`` every ``cfg.cls_lr_step`` epochs) or a one-cycle schedule.
+  AMP and channels_last from ``cfg``), ``CrossEntropyLossFlat``, fastai's ``RAdam`` (the
+  chapter's one RAdam, :func:`fundus_utils.train.segmentation.radam`, also used by CE-Net and
+  the fovea U-Net), and either the paper's step schedule (``cfg.cls_schedule == "step"``:
+  fastai ``ParamScheduler`` with lr x ``cfg.cls_lr_gamma`` every ``cfg.cls_lr_step`` epochs)
+  or a one-cycle schedule (:func:`fundus_utils.train.segmentation.fit_with_schedule`).
+* Weights: the ``full`` profile starts from torchvision's ImageNet ResNet50 weights as the
+  paper did, through timm's ``resnet50.tv_in1k`` tag (timm's untagged default would be
+  ``a1_in1k``, trained with a different recipe); smoke and tests never download.
 * The ensemble rule (our reading of "integrating"): the **unweighted mean of the members'
   glaucoma probabilities** (softmax of the two logits), :func:`ensemble_probability`.
 * The paper reports no numbers, so the book scores with the REFUGE challenge's metrics:
@@ -21,7 +26,6 @@ the fly (the full profile starts from ImageNet weights).
 from __future__ import annotations
 
 import dataclasses
-from functools import partial
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -39,24 +43,6 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 # ------------------------------------------------------------------------------ training
-
-def radam(**kwargs):
-    """fastai ``opt_func`` for PyTorch's RAdam (Liu et al., ICLR 2020), as the paper uses."""
-    from fastai.optimizer import OptimWrapper
-
-    return partial(OptimWrapper, opt=partial(torch.optim.RAdam, **kwargs))
-
-
-def step_schedule(lr: float, epochs: int, step: int, gamma: float):
-    """fastai schedule function: ``lr * gamma ** floor(epoch / step)`` over training progress ``pos`` in [0, 1]."""
-    if step <= 0 or epochs <= 0:
-        raise ValueError(f"step_schedule: epochs and step must be positive (got {epochs}, {step})")
-
-    def sched(pos: float) -> float:
-        epoch = min(int(pos * epochs + 1e-9), epochs - 1)
-        return lr * gamma ** (epoch // step)
-    return sched
-
 
 def channels_first(images: np.ndarray) -> np.ndarray:
     """uint8 ``N x H x W x C`` -> contiguous ``N x C x H x W`` (the loaders' layout)."""
@@ -77,7 +63,7 @@ def fit_member(variant: str, x_train: np.ndarray, y_train: np.ndarray, x_valid: 
     from ..seed import seed_everything
     from ..train.learner import make_learner  # first: fundus_utils.train quiets fastai's import-time warnings
     from ..train.loaders import random_flips, tensor_dls
-    from fastai.callback.schedule import ParamScheduler
+    from ..train.segmentation import fit_with_schedule, radam
     from fastai.losses import CrossEntropyLossFlat
 
     y_train, y_valid = np.asarray(y_train), np.asarray(y_valid)
@@ -97,14 +83,10 @@ def fit_member(variant: str, x_train: np.ndarray, y_train: np.ndarray, x_valid: 
                          cc_reduction=cfg.cls_cc_reduction)
     learn = make_learner(dls, model, CrossEntropyLossFlat(), cfg=cfg, lr=cfg.cls_lr, opt=radam(),
                          wd=cfg.cls_wd, progress=progress)
-    epochs = int(cfg.cls_epochs)
-    if cfg.cls_schedule == "step":
-        sched = step_schedule(cfg.cls_lr, epochs, int(cfg.cls_lr_step), float(cfg.cls_lr_gamma))
-        learn.fit(epochs, cbs=[ParamScheduler({"lr": sched})])
-    elif cfg.cls_schedule == "one_cycle":
-        learn.fit_one_cycle(epochs, cfg.cls_lr)
-    else:
+    if cfg.cls_schedule not in ("step", "one_cycle"):
         raise ValueError(f"cls_schedule must be 'step' or 'one_cycle', got {cfg.cls_schedule!r}")
+    fit_with_schedule(learn, int(cfg.cls_epochs), float(cfg.cls_lr), cfg.cls_schedule, int(cfg.cls_lr_step),
+                      float(cfg.cls_lr_gamma))
     return learn
 
 

@@ -32,6 +32,13 @@ Baseline (the MTL-IO paper, Pascal et al. 2022)
       :func:`fundus_utils.train.multitask_losses.fovea_heatmap`), regressed with L1 by the
       same U-Net through a sigmoid; the fovea is the centre of mass of the prediction
       (:func:`fundus_utils.evaluation.postprocess.fovea_location`). It locates no OD.
+Bars (:func:`bars`)
+    * Each landmark's error in disc diameters must beat the image-blind mean training position
+      (:func:`fundus_utils.evaluation.mean_position`) on the same test images (paired bootstrap);
+      a landmark the LoG finds no peak for is scored at the image diagonal (in that image's
+      disc diameters) and counted as missed, never dropped.
+Training: fastai's RAdam in ``full`` (:func:`fundus_utils.train.segmentation.radam`, the chapter's
+one RAdam); each regressor seeds from ``cfg.seed`` (:func:`train_methods`).
 """
 from __future__ import annotations
 
@@ -47,14 +54,14 @@ from torch.nn import functional as F
 
 from ..config import Config
 from ..data import load_resized
-from ..evaluation import centre_of_mass, vertical_extent
+from ..evaluation import Bar, centre_of_mass, mean_position, paired_mean, vertical_extent
 from ..evaluation.postprocess import fovea_location
 from ..evaluation.stats import bootstrap_ci
 from ..models import create_model
 from ..train.learner import make_learner, predict_batches
 from ..train.loaders import random_flips, tensor_dls
 from ..train.multitask_losses import fovea_heatmap, fovea_variance
-from .segmentation import fit_with_schedule, optimizer
+from ..train.segmentation import fit_with_schedule, optimizer
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
@@ -304,12 +311,18 @@ def open_tables(cfg: Config) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
 
 
 def train_methods(train: LandmarkData, cfg: Config, progress: bool | None = None):
-    """Fit the bi-distance regressor (L2, linear output) and the heatmap baseline (L1, sigmoid); learners and seconds."""
+    """Fit the bi-distance regressor (L2, linear output) and the heatmap baseline (L1, sigmoid); learners and seconds.
+
+    Regressor ``k`` (bi-distance 0, heatmap 1) starts from ``seed_everything(cfg.seed + k)``.
+    """
     import time
 
+    from ..seed import seed_everything
+
     learners, seconds = {}, {}
-    for kind, loss, output in (("bidistance", "l2", "linear"), ("heatmap", "l1", "sigmoid")):
+    for k, (kind, loss, output) in enumerate((("bidistance", "l2", "linear"), ("heatmap", "l1", "sigmoid"))):
         t = time.perf_counter()
+        seed_everything(cfg.seed + k)
         maps = target_maps(train, kind, cfg.fovea_gamma, cfg.fovea_heatmap_variance_256)
         learners[kind] = fit_map_regressor(train.x, maps, cfg, loss=loss, output=output, progress=progress)
         seconds[kind] = time.perf_counter() - t
@@ -349,6 +362,28 @@ def error_rows(preds: dict, test: LandmarkData, train: LandmarkData, seed: int =
                                                         test.disc_diameter[known])
         rows[(METHOD_NAMES["random"], landmark)] = errors(rand[known], truth[known], test.disc_diameter[known])
     return rows
+
+
+def bars(preds: dict, test: LandmarkData, train: LandmarkData, label: str = "") -> list[Bar]:
+    """Bars: the bi-distance error (DD) of each landmark with ground truth against the mean training position.
+
+    Misses (no peak assigned to the landmark) are scored at the image diagonal in that image's
+    disc diameters (``worst=``) and counted in ``missing``.
+    """
+    tag = f" ({label})" if label else ""
+    out = []
+    for landmark, key, truth, train_xy in (("fovea", "fovea", test.fovea_xy, train.fovea_xy),
+                                           ("OD centre", "od", test.od_xy, train.od_xy)):
+        known = np.isfinite(truth).all(1)
+        if not known.any():
+            continue
+        diam = test.disc_diameter[known]
+        method = errors(preds["bidistance"][key][known], truth[known], diam)["error_dd"]
+        base = errors(mean_position(train_xy, int(known.sum())), truth[known], diam)["error_dd"]
+        worst = np.hypot(test.size, test.size) / diam
+        out.append(paired_mean(f"{landmark} error (DD), bi-distance vs mean training position{tag}", method, base,
+                               higher_is_better=False, worst=worst))
+    return out
 
 
 def examples_figure(test: LandmarkData, preds: dict, sigma: float, n: int = 4, seed: int = 0):
@@ -420,7 +455,7 @@ def summarise(rows: dict[tuple[str, str], pd.DataFrame], digits: int = 2) -> pd.
     return pd.DataFrame(out).set_index(["method", "landmark"])
 
 
-__all__ = ["LandmarkData", "METHOD_NAMES", "MapLoss", "assign_landmarks", "bi_distance_map", "error_rows", "errors",
+__all__ = ["LandmarkData", "METHOD_NAMES", "MapLoss", "assign_landmarks", "bars", "bi_distance_map", "error_rows", "errors",
            "examples_figure", "fit_map_regressor", "open_tables", "predict_landmarks", "train_methods",
            "locate_bidistance", "locate_heatmap", "log_peaks", "predict_maps", "prepare_landmarks", "random_points",
            "summarise", "target_maps"]

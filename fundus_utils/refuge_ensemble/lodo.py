@@ -13,6 +13,14 @@ hyper-parameter is chosen on it, and nothing on the held-out domain); only rows 
 glaucoma label train or score the classifiers, while the disc locator may also learn from
 unlabelled training-domain rows that have OD masks (REFUGE Validation400 in the real copy).
 Non-square pictures are letterboxed (:func:`load_square`) so that the disc keeps its shape.
+
+Bars (:func:`bars`): the ensemble's AUC must beat chance on the in-domain test split and on the
+**pooled held-out predictions** of all LODO folds (:func:`pooled`: every domain is held out once,
+so each labelled image is scored exactly once, by models that never saw its domain; the pooled
+AUC also asks the folds' scores to be on a common scale, a stricter test than each fold's own). :func:`comparisons` reports, without
+asserting, the ensemble against its best member and the contrast-stretch ablation
+(``cfg.cls_stretch_ablation``: those members trained once more on unstretched crops, in-domain
+fold only).
 """
 from __future__ import annotations
 
@@ -27,11 +35,13 @@ from PIL import Image
 
 from ..config import Config
 from ..data import load_resized
+from ..evaluation import Bar, paired_auc
 from ..progress import progress
 from . import classification as cls
 from . import disc_crop
 
 IN_DOMAIN = "in-domain"
+NO_STRETCH = " (no stretch)"  # suffix of an ablation model: the member trained on crops without contrast stretch
 
 
 @dataclass
@@ -202,9 +212,8 @@ def run_fold(table: pd.DataFrame, images: np.ndarray, fold: Fold, cfg: Config, d
     boxes = disc_crop.disc_boxes(probs, images.shape[1], factor=cfg.cls_crop_factor, fallback="centre",
                                  fallback_diameter=cfg.cls_fallback_diameter,
                                  ids=table["image_id"].astype(str).to_numpy()[used].tolist())
-    crops = disc_crop.crop_discs(images[used], boxes, int(cfg.cls_crop_size))
-    if cfg.cls_crop_stretch:
-        crops = disc_crop.stretch_contrast(crops)
+    raw_crops = disc_crop.crop_discs(images[used], boxes, int(cfg.cls_crop_size))
+    crops = disc_crop.stretch_contrast(raw_crops) if cfg.cls_crop_stretch else raw_crops
     full = disc_crop.resize_stack(images[used], int(cfg.cls_image_size))
     inputs = {"image": full, "disc": crops}
     n_tr, n_va = len(fold.train), len(fold.valid)
@@ -217,6 +226,14 @@ def run_fold(table: pd.DataFrame, images: np.ndarray, fold: Fold, cfg: Config, d
                                cfg, seed=seed + i, progress=False)
         probs_by_model[member] = cls.predict_member(learn, x[part["test"]], cfg)
     probs_by_model[cls.ENSEMBLE] = cls.ensemble_probability(probs_by_model, cfg.cls_members)
+    ablate = getattr(cfg, "cls_stretch_ablation", ()) if cfg.cls_crop_stretch and fold.scenario == IN_DOMAIN else ()
+    for member in ablate:  # the same member and seed on unstretched crops (not part of the ensemble)
+        if cfg.cls_inputs[member] != "disc":
+            raise ValueError(f"cls_stretch_ablation: member {member!r} does not see the disc crop")
+        i = list(cfg.cls_members).index(member)
+        learn = cls.fit_member(member, raw_crops[part["train"]], y[part["train"]], raw_crops[part["valid"]],
+                               y[part["valid"]], cfg, seed=seed + i, progress=False)
+        probs_by_model[member + NO_STRETCH] = cls.predict_member(learn, raw_crops[part["test"]], cfg)
     test = table.iloc[fold.test]
     frames = [pd.DataFrame({"scenario": fold.scenario, "fold": fold.name, "image_id": test["image_id"].to_numpy(),
                             "domain": test[domain_column].astype(str).to_numpy(), "split": test["split"].to_numpy(),
@@ -271,6 +288,72 @@ def table_text(summary: pd.DataFrame, index: Sequence[str] = ("fold", "model")) 
     cols = [*index, "n", "positives", "AUC [95% CI]", "sens @ 85% spec"]
     return df[cols].set_index(list(index))
 
+
+
+# ----------------------------------------------------------------------------------- bars
+
+def model_scores(predictions: pd.DataFrame, model: str, scenario: str | None = None, fold: str | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(image ids, labels, probabilities) of ``model``'s rows (optionally one scenario / fold), in row order."""
+    g = predictions[predictions["model"] == model]
+    if scenario is not None:
+        g = g[g["scenario"] == scenario]
+    if fold is not None:
+        g = g[g["fold"] == fold]
+    return g["image_id"].astype(str).to_numpy(), g["y"].to_numpy(float), g["prob"].to_numpy(float)
+
+
+def pooled(predictions: pd.DataFrame, model: str = cls.ENSEMBLE) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and probabilities of ``model`` pooled over all LODO folds (each image held out once).
+
+    Raises if an image appears in two folds' held-out sets (the folds would not partition the data).
+    """
+    ids, y, p = model_scores(predictions, model, scenario="LODO")
+    if len(ids) == 0:
+        raise ValueError(f"pooled: no LODO predictions of model {model!r}")
+    if len(set(ids)) != len(ids):
+        raise ValueError("pooled: an image is held out by more than one LODO fold")
+    return y, p
+
+
+def bars(predictions: pd.DataFrame, model: str = cls.ENSEMBLE) -> list[Bar]:
+    """The asserted bars: ``model``'s AUC against chance in-domain (when that fold ran) and on the pooled LODO
+    predictions (when any LODO fold ran)."""
+    out = []
+    if (predictions["scenario"] == IN_DOMAIN).any():
+        _, y, p = model_scores(predictions, model, scenario=IN_DOMAIN)
+        out.append(paired_auc(f"{model} AUC vs chance, in-domain test split", y, p))
+    if (predictions["scenario"] == "LODO").any():
+        y, p = pooled(predictions, model)
+        n = predictions.loc[predictions["scenario"] == "LODO", "fold"].nunique()
+        out.append(paired_auc(f"{model} AUC vs chance, pooled held-out predictions of {n} LODO folds", y, p))
+    return out
+
+
+def comparisons(predictions: pd.DataFrame, members: Sequence[str]) -> list[Bar]:
+    """Information, not asserted: the ensemble against its best member (chosen by AUC on the same images, so
+    favouring the member) in-domain and pooled over LODO, and each stretch ablation against its member."""
+    out = []
+    scopes = []
+    if (predictions["scenario"] == IN_DOMAIN).any():
+        scopes.append(("in-domain test split", lambda m: model_scores(predictions, m, scenario=IN_DOMAIN)[1:]))
+    if (predictions["scenario"] == "LODO").any():
+        scopes.append(("pooled LODO", lambda m: pooled(predictions, m)))
+    for label, get in scopes:
+        y, ens = get(cls.ENSEMBLE)
+        aucs = {m: paired_auc(m, y, get(m)[1]).method for m in members}
+        best = max(aucs, key=lambda m: aucs[m] if np.isfinite(aucs[m]) else -np.inf)
+        out.append(paired_auc(f"ensemble vs its best member ({best}), {label}", y, ens, get(best)[1]))
+    ablations = sorted(m for m in predictions["model"].unique() if str(m).endswith(NO_STRETCH))
+    for abl in ablations:
+        member = abl[: -len(NO_STRETCH)]
+        _, y, p_stretch = model_scores(predictions, member, scenario=IN_DOMAIN)
+        _, y2, p_raw = model_scores(predictions, abl, scenario=IN_DOMAIN)
+        if not np.array_equal(y, y2):
+            raise ValueError(f"comparisons: {abl} was not scored on the images of {member}")
+        out.append(paired_auc(f"{member}: contrast-stretched crops vs unstretched (ablation), in-domain", y,
+                              p_stretch, p_raw))
+    return out
 
 
 # --------------------------------------------------------------------------- real datasets

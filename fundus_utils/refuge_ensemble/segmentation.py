@@ -2,7 +2,8 @@
 
 Zhao, Liu, Zhang, Lei (Sec. 2 and 4.2): CE-Net (:mod:`fundus_utils.models.cenet`) with a
 Dice loss, ellipse fitting to smooth the predicted boundaries
-(:mod:`fundus_utils.evaluation.ellipse`), RAdam, batch 16, 200 epochs, lr 1e-3 x0.1 every
+(:mod:`fundus_utils.evaluation.ellipse`), RAdam (fastai's, :func:`fundus_utils.train.segmentation.radam`,
+as for every model of the chapter), batch 16, 200 epochs, lr 1e-3 x0.1 every
 30 epochs.
 
 Our reading where the paper is silent
@@ -22,22 +23,29 @@ Our reading where the paper is silent
     * Scoring: predictions are pasted back into the whole picture at the evaluation size
       and compared with the whole ground-truth masks (a crop that misses part of the disc
       is penalised): Dice per image, vCDR absolute error, mean with 95 % bootstrap CIs.
+    * Image-blind baseline (:func:`shape_priors`, the bars of :func:`bars`): the training
+      crops' mean disc and cup masks (:func:`fundus_utils.evaluation.shape_prior`, crops
+      centred on the ground-truth disc without jitter) placed at the centre of each *test*
+      crop - i.e. at the located disc, at the located disc's scale - and pasted back like the
+      networks' output, so it is scored in the same frame at the same resolution. A segmenter
+      must beat it on OD and OC Dice and on the vCDR error (the prior's vCDR is a constant);
+      the glaucoma AUC of the predicted vCDR must beat chance.
+    * Weights: ``cfg.seg_pretrained`` loads torchvision's ImageNet ResNet-34 (timm tag
+      ``cfg.seg_encoder`` = ``resnet34.tv_in1k`` in ``full``; timm's untagged default would be
+      ``a1_in1k``); smoke and tests build untrained encoders and download nothing.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
-
 import cv2
 import numpy as np
 import pandas as pd
 import torch
-from fastai.callback.schedule import ParamScheduler
 from torch import nn
 
 from ..config import Config
 from ..data import load_resized
-from ..evaluation import dice, vertical_cdr
+from ..evaluation import Bar, dice, paired_auc, paired_mean, place_prior, shape_prior, vertical_cdr
 from ..evaluation.ellipse import fit_ellipse
 from ..evaluation.postprocess import largest_component
 from ..evaluation.stats import bootstrap_ci
@@ -45,44 +53,10 @@ from ..models import create_model
 from ..train.learner import make_learner, predict_batches
 from ..train.loaders import random_flips, tensor_dls
 from ..train.losses import dice_loss
-from ..train.segmentation import fit_segmenter, predict_probabilities
+from ..train.segmentation import fit_segmenter, fit_with_schedule, optimizer, predict_probabilities, step_lr
 from . import disc_crop
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-
-
-# --------------------------------------------------------------------------- optimisation
-def optimizer(name: str) -> str | Callable:
-    """``"radam"`` -> fastai's ``RAdam`` (the paper's optimiser); other names go to ``make_learner``."""
-    if name == "radam":
-        from fastai.optimizer import RAdam
-
-        return RAdam
-    return name
-
-
-def step_lr(lr: float, epochs: int, every: int = 30, factor: float = 0.1) -> Callable[[float], float]:
-    """fastai schedule (function of training progress in [0, 1]): ``lr * factor ** (epoch // every)``."""
-    if epochs < 1 or every < 1:
-        raise ValueError(f"step_lr: epochs and every must be >= 1, got {epochs}, {every}")
-
-    def sched(pos: float) -> float:
-        epoch = min(int(float(pos) * epochs), epochs - 1)
-        return lr * factor ** (epoch // every)
-    return sched
-
-
-def fit_with_schedule(learn, epochs: int, lr: float, schedule: str, every: int = 30, factor: float = 0.1) -> None:
-    """Train ``learn``: ``"step"`` = the paper's decay (x``factor`` every ``every`` epochs), ``"one_cycle"``
-    = fastai's one-cycle policy (short CPU runs), ``"constant"``."""
-    if schedule == "step":
-        learn.fit(epochs, lr, cbs=ParamScheduler({"lr": step_lr(lr, epochs, every, factor)}))
-    elif schedule == "one_cycle":
-        learn.fit_one_cycle(epochs, lr)
-    elif schedule == "constant":
-        learn.fit(epochs, lr)
-    else:
-        raise ValueError(f"unknown schedule {schedule!r}; choose step, one_cycle or constant")
 
 
 class DiceLoss(nn.Module):
@@ -107,13 +81,15 @@ class SegData:
     images: np.ndarray    # (N, H, W, 3) uint8
     od: np.ndarray        # (N, H, W) bool
     oc: np.ndarray        # (N, H, W) bool
+    glaucoma: np.ndarray | None = None  # (N,) float 0/1, NaN unlabelled; None when the table has no labels
 
     def __len__(self) -> int:
         return len(self.image_id)
 
     def subset(self, idx) -> "SegData":
         idx = np.asarray(idx)
-        return SegData(self.image_id[idx], self.images[idx], self.od[idx], self.oc[idx])
+        g = None if self.glaucoma is None else self.glaucoma[idx]
+        return SegData(self.image_id[idx], self.images[idx], self.od[idx], self.oc[idx], g)
 
 
 def load_seg_data(table: pd.DataFrame, size: int) -> SegData:
@@ -127,7 +103,8 @@ def load_seg_data(table: pd.DataFrame, size: int) -> SegData:
         if bad:
             raise ValueError(f"load_seg_data: rows without {col}: {bad[:5]}")
     arr = load_resized(table, size, ["image", "od_mask", "oc_mask"])
-    return SegData(table["image_id"].astype(str).to_numpy(), arr["image"], arr["od_mask"], arr["oc_mask"])
+    glaucoma = (pd.to_numeric(table["glaucoma"], errors="coerce").to_numpy(float) if "glaucoma" in table else None)
+    return SegData(table["image_id"].astype(str).to_numpy(), arr["image"], arr["od_mask"], arr["oc_mask"], glaucoma)
 
 
 def open_tables(cfg: Config) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
@@ -226,7 +203,7 @@ def build_segmenter(name: str, cfg: Config) -> nn.Module:
     """``"cenet"`` (CE-Net, ``cfg.seg_cenet_width``) or ``"unet"`` (``cfg.seg_unet_width``/``depth``), 2 outputs."""
     if name == "cenet":
         return create_model("cenet", in_channels=3, out_channels=2, width=cfg.seg_cenet_width,
-                            pretrained=cfg.seg_pretrained)
+                            pretrained=cfg.seg_pretrained, encoder=cfg.seg_encoder)
     if name == "unet":
         return create_model("unet", in_channels=3, out_channels=2, width=cfg.seg_unet_width,
                             depth=cfg.seg_unet_depth)
@@ -311,16 +288,23 @@ class SegResult:
 
 def train_all(train: SegData, cfg: Config, models=("cenet", "unet"),
               progress: bool | None = None) -> tuple[dict[str, object], dict[str, float]]:
-    """Train the disc locator and each segmenter on ``train``; returns learners and training seconds."""
+    """Train the disc locator and each segmenter on ``train``; returns learners and training seconds.
+
+    Every model's randomness (initial weights, batch order, flips, crop jitter) derives from
+    ``cfg.seed``: model ``k`` of the list (locator first) starts from ``seed_everything(cfg.seed + k)``.
+    """
     import time
+
+    from ..seed import seed_everything
 
     s = cfg.seg_crop_size
     boxes = truth_boxes(train.od, cfg.seg_crop_factor, cfg.seg_jitter, seed=cfg.seed)
     x = crop_inputs(train.images, boxes, s)
     y = np.stack([crop_masks(train.od, boxes, s), crop_masks(train.oc, boxes, s)], axis=1)
     learners, timings = {}, {}
-    for name in ("locator", *models):
+    for k, name in enumerate(("locator", *models)):
         t = time.perf_counter()
+        seed_everything(cfg.seed + k)
         learners[name] = (fit_locator(train, cfg, progress=progress) if name == "locator"
                           else fit_segmenter_on_crops(name, x, y, cfg, progress=progress))
         timings[name] = time.perf_counter() - t
@@ -336,8 +320,37 @@ def refine_boxes(od_probs: np.ndarray, boxes: np.ndarray, factor: float = 2.0) -
     return new
 
 
-def evaluate(learners: dict[str, object], test: SegData, cfg: Config) -> SegResult:
-    """Locate discs, segment the crops with every trained model, paste back, score with and without ellipses."""
+def shape_priors(train: SegData, cfg: Config) -> tuple[np.ndarray, np.ndarray]:
+    """The image-blind baseline in the crop frame: mean OD and OC masks (``seg_crop_size`` px) of the training crops.
+
+    Crops are cut like the networks' training crops (2 x the ground-truth disc, ``cfg.seg_crop_factor``)
+    but without jitter; :func:`fundus_utils.evaluation.shape_prior` centres and averages them.
+    """
+    boxes = truth_boxes(train.od, cfg.seg_crop_factor, jitter=0.0)
+    s = cfg.seg_crop_size
+    return shape_prior(crop_masks(train.od, boxes, s)), shape_prior(crop_masks(train.oc, boxes, s))
+
+
+def place_priors(priors: tuple[np.ndarray, np.ndarray], boxes: np.ndarray, shape: tuple[int, int]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-picture OD and OC masks ``(N, H, W)``: the crop-frame priors at the centre of each test crop box."""
+    out = []
+    for prior in priors:
+        placed = place_prior(prior, len(boxes)).astype(np.float32)  # crops are centred on the located disc
+        out.append(paste(placed, boxes, shape) >= 0.5)
+    return out[0], out[1]
+
+
+PRIOR = "shape prior"
+
+
+def evaluate(learners: dict[str, object], test: SegData, cfg: Config,
+             priors: tuple[np.ndarray, np.ndarray] | None = None) -> SegResult:
+    """Locate discs, segment the crops with every trained model, paste back, score with and without ellipses.
+
+    With ``priors`` (:func:`shape_priors`), the baseline is scored too, as model :data:`PRIOR`
+    (post-processing ``"none"``), placed on the same located boxes the networks' crops start from.
+    """
     located = locate_boxes(learners["locator"], test, cfg)
     x = crop_inputs(test.images, located.boxes, cfg.seg_crop_size)
     per_image, masks = {}, {}
@@ -356,12 +369,61 @@ def evaluate(learners: dict[str, object], test: SegData, cfg: Config) -> SegResu
             od, oc = postprocess(od_p, ell), postprocess(oc_p, ell)
             per_image[(name, post)] = score(od, oc, test)
             masks[(name, post)] = (od, oc)
+    if priors is not None:
+        od, oc = place_priors(priors, located.boxes, test.od.shape[1:])
+        per_image[(PRIOR, "none")] = score(od, oc, test)
+        masks[(PRIOR, "none")] = (od, oc)
     return SegResult(per_image, masks, located.boxes, located.n_fallback)
 
 
-__all__ = ["DiceLoss", "SegData", "SegResult", "block_parameters", "build_segmenter", "crop_inputs", "crop_masks",
+MODEL_NAMES = {"cenet": "CE-Net", "unet": "U-Net"}
+
+
+def od_bars(result: SegResult, models: tuple[str, ...] | list[str], label: str = "", post: str = "ellipse"
+            ) -> list[Bar]:
+    """OD Dice of each of ``models`` against the shape prior (the OD part of :func:`bars`, e.g. for a table of
+    comparisons that are reported but not asserted)."""
+    prior = result.per_image[(PRIOR, "none")]
+    tag = f" ({label})" if label else ""
+    return [paired_mean(f"OD Dice, {MODEL_NAMES.get(m, m)} vs shape prior{tag}", result.per_image[(m, post)]["dice_od"],
+                        prior["dice_od"]) for m in models]
+
+
+def bars(result: SegResult, test: SegData, label: str = "", post: str = "ellipse",
+         models: tuple[str, ...] = ("cenet", "unet"), od_models: tuple[str, ...] | None = None) -> list[Bar]:
+    """Bars on one test set: each model's OD Dice, OC Dice (higher) and vCDR error (lower) against the shape prior
+    on the same images, and the glaucoma AUC of its vCDR against chance (where ``test`` has both classes).
+
+    ``post`` chooses the post-processing scored (the paper's pipeline fits ellipses). Needs
+    :func:`evaluate` run with ``priors``. ``od_models`` (default: all ``models``) limits the OD Dice bars
+    to those models (see ``cfg.seg_od_bar_models``; :func:`od_bars` gives the others).
+    """
+    if (PRIOR, "none") not in result.per_image:
+        raise ValueError("segmentation.bars: evaluate() was run without priors; pass priors=shape_priors(train, cfg)")
+    prior = result.per_image[(PRIOR, "none")]
+    tag = f" ({label})" if label else ""
+    out = []
+    y = test.glaucoma
+    labelled = None if y is None else np.isfinite(y)
+    for m in models:
+        df = result.per_image[(m, post)]
+        name = MODEL_NAMES.get(m, m)
+        if od_models is None or m in od_models:
+            out += od_bars(result, [m], label, post)
+        out += [paired_mean(f"OC Dice, {name} vs shape prior{tag}", df["dice_oc"], prior["dice_oc"]),
+                paired_mean(f"vCDR abs. error, {name} vs shape prior{tag}", df["vcdr_abs_err"],
+                            prior["vcdr_abs_err"], higher_is_better=False)]
+        if labelled is not None and len(np.unique(y[labelled])) == 2:
+            vcdr = df["vcdr"].to_numpy(float)[labelled]
+            vcdr = np.where(np.isfinite(vcdr), vcdr, 0.0)  # no disc found: vCDR 0, the least glaucomatous score
+            out.append(paired_auc(f"glaucoma AUC of the vCDR, {name} vs chance{tag}", y[labelled], vcdr))
+    return out
+
+
+__all__ = ["DiceLoss", "MODEL_NAMES", "PRIOR", "SegData", "SegResult", "bars", "od_bars", "block_parameters", "build_segmenter", "crop_inputs", "crop_masks",
            "fit_locator", "fit_segmenter_on_crops", "fit_with_schedule", "load_seg_data", "locate_boxes",
-           "evaluate", "examples_figure", "open_tables", "refine_boxes", "optimizer", "paste", "postprocess", "predict_crops", "score", "step_lr",
+           "evaluate", "examples_figure", "open_tables", "place_priors", "refine_boxes", "optimizer", "paste", "postprocess",
+           "predict_crops", "score", "shape_priors", "step_lr",
            "summarise", "train_all", "truth_boxes"]
 
 

@@ -21,9 +21,10 @@
 # `fundus_utils/refuge_ensemble/`): the ensemble is the **unweighted mean of the five
 # members' glaucoma probabilities**; the 2gap, 3gap and cc members see the disc crop (the
 # paper does not say which input they get; `cfg.cls_inputs` changes it); the disc is located
-# by a small U-Net trained on the training domains' optic-disc masks only, the crop is
-# contrast-stretched; nothing is selected on the held-out data (fixed epochs, no
-# checkpoint picking). Beside the leave-one-dataset-out (LODO) folds, an **in-domain**
+# by a small U-Net trained on the training domains' optic-disc masks only; nothing is
+# selected on the held-out data (fixed epochs, no checkpoint picking). In `smoke` and `real`
+# the crop is also contrast-stretched per image (`cls_crop_stretch`, not in the paper, so off
+# in `full`); the smoke run trains the disc member once more without it, as an ablation. Beside the leave-one-dataset-out (LODO) folds, an **in-domain**
 # reference - a patient-level split across all domains, scored on its test split - shows
 # what the domain shift costs.
 #
@@ -39,8 +40,8 @@ overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overr
 # %%
 import torch
 
-from fundus_utils import config, data, report
-from fundus_utils.refuge_ensemble import lodo
+from fundus_utils import config, data, evaluation, report
+from fundus_utils.refuge_ensemble import lodo, record_name
 from fundus_utils.seed import seed_everything
 
 cfg = config.load("refuge_ensemble", profile, **overrides)
@@ -117,11 +118,20 @@ print(f"ensemble AUC, mean over held-out datasets: {lodo_mean:.3f}")
 if lodo.IN_DOMAIN in ens.index:
     glue("re_cls_ensemble_in_domain_auc", round(float(ens[lodo.IN_DOMAIN]), 3))
     print(f"ensemble AUC in-domain: {ens[lodo.IN_DOMAIN]:.3f}")
-    # The methods must learn: the in-domain ensemble clears the profile's bar.
-    assert ens[lodo.IN_DOMAIN] > cfg.cls_min_auc, \
-        f"in-domain ensemble AUC {ens[lodo.IN_DOMAIN]:.3f} <= {cfg.cls_min_auc}"
-else:
-    assert lodo_mean > cfg.cls_min_auc, f"mean LODO ensemble AUC {lodo_mean:.3f} <= {cfg.cls_min_auc}"
+
+# %% [markdown]
+# ## The ensemble against its best member, and the contrast stretch
+#
+# For information, not asserted: the ensemble against the member with the highest AUC on the
+# same images (a choice made on those images, so it favours the member), in-domain and pooled
+# over the LODO folds, and the disc member on contrast-stretched against unstretched crops
+# (smoke only). Paired bootstrap 95 % intervals of the AUC difference and one-sided DeLong p.
+
+# %%
+comparisons = lodo.comparisons(result.predictions, cfg.cls_members)
+report.table(evaluation.bars_table(comparisons), "re_cls_comparisons", "The ensemble against its best member, and "
+             "the contrast-stretch ablation (information, not asserted): AUC of each side on the same images and the "
+             "paired bootstrap 95 % CI of the difference.", cfg)
 
 # %% [markdown]
 # ## The recorded real-data run
@@ -131,10 +141,25 @@ else:
 # Drishti-GS1 (101), each held out in turn, at 96 px (disc crops 64 px) on a 2-core CPU.
 
 # %%
-record_name = f"refuge_ensemble_{cfg.profile if cfg.profile != 'smoke' else 'real'}_lodo"
 if cfg.profile != "smoke":
-    report.record(lodo.table_text(summary), record_name, cfg,
+    report.record(lodo.table_text(summary), record_name(cfg, "lodo"), cfg,
                   f"Glaucoma ensemble, leave-one-dataset-out over {', '.join(domains)} ({cfg.profile} profile, "
                   f"{cfg.cls_backbone}, {cfg.cls_image_size} px images, {cfg.cls_crop_size} px disc crops, "
                   f"{cfg.cls_epochs} epochs)")
-report.show_recorded(record_name, "re_cls_real_recorded", cfg, source="REFUGE+Drishti-GS1", index_col=[0, 1]);
+report.show_recorded(record_name(cfg, "lodo"), "re_cls_real_recorded", cfg, source="REFUGE+Drishti-GS1", index_col=[0, 1]);
+
+# %% [markdown]
+# ## Better than chance?
+#
+# The bars: the ensemble's AUC must beat chance on the in-domain test split and on the pooled
+# held-out predictions of all LODO folds - every domain is held out once, so every labelled
+# image is scored once by models that never saw its domain, which gives a much tighter
+# interval than any single fold. A bar passes when the lower end of the stratified paired
+# bootstrap 95 % interval of AUC - 0.5 is above zero.
+
+# %%
+bars = lodo.bars(result.predictions)
+report.table(evaluation.bars_table(bars), "re_cls_bars", "Bars: ensemble AUC against chance (0.5) on the in-domain "
+             "test split and on the pooled held-out predictions of the LODO folds; gain with its stratified paired "
+             "bootstrap 95 % CI (lo, hi), which must lie above zero; p_delong one-sided.", cfg)
+evaluation.check_bars(bars)
