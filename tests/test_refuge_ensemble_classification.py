@@ -289,3 +289,15 @@ def test_member_training_follows_the_seed():
     p = [cls.predict_member(cls.fit_member("full", x[:16], y[:16], x[16:], y[16:], cfg, seed=s, progress=False),
                             x, cfg) for s in (0, 0, 1)]
     assert np.array_equal(p[0], p[1]) and not np.allclose(p[0], p[2])
+
+
+def test_asserted_bars_follow_the_configured_scopes():
+    pred = _predictions(np.random.default_rng(3))
+    bars = lodo.bars(pred)
+    assert lodo.asserted(bars, ("pooled",)) == [False, True]
+    assert lodo.asserted(bars, ("in-domain", "pooled")) == [True, True]
+    assert lodo.asserted(bars, ()) == [False, False]
+    with pytest.raises(ValueError, match="unknown scopes"):
+        lodo.asserted(bars, ("lodo",))
+    for profile in ("smoke", "real", "full"):  # every profile names known scopes
+        lodo.asserted(bars, config.load("refuge_ensemble", profile).cls_asserted_bars)

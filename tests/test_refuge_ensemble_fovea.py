@@ -110,16 +110,42 @@ def test_fovea_bars_count_misses_at_the_image_diagonal() -> None:
     pred_fov = truth_fov + rng.normal(0, 1, (n, 2))
     pred_fov[:2] = np.nan  # two misses
     preds = {"bidistance": {"od": truth_od + 0.5, "fovea": pred_fov}}
-    bars = fv.bars(preds, test, train, label="toy")
+    bars = fv.bars(preds, test, train, label="toy", summary="mean")
     fov, od = bars
     assert fov.name.startswith("fovea") and od.name.startswith("OD centre") and fov.name.endswith("(toy)")
     assert fov.missing == 2 and od.missing == 0 and od.passed
     assert not fov.passed  # two misses at ~11 DD each outweigh 38 good answers' gain at n = 40
     found = fv.bars({"bidistance": {"od": truth_od, "fovea": np.where(np.isnan(pred_fov), truth_fov, pred_fov)}},
-                    test, train)[0]
+                    test, train, summary="mean")[0]
     assert found.missing == 0 and found.passed
     errs = np.hypot(*(pred_fov[2:] - truth_fov[2:]).T) / 8
     assert fov.method == pytest.approx((errs.sum() + 2 * np.hypot(size, size) / 8) / n)
     # a landmark without ground truth gets no bar
     no_fov = fv.LandmarkData(test.image_id, test.x, truth_od, np.full((n, 2), np.nan), diam, size)
     assert [b.name.split(" error")[0] for b in fv.bars(preds, no_fov, train)] == ["OD centre"]
+
+
+def test_fovea_median_bars_resist_a_few_large_errors_but_count_misses() -> None:
+    rng = np.random.default_rng(1)
+    n, size = 40, 64
+    truth_fov = rng.uniform(20, 44, (n, 2))
+    truth_od = rng.uniform(10, 54, (n, 2))
+    diam = np.full(n, 8.0)
+    test = fv.LandmarkData(np.arange(n).astype(str), np.zeros((n, 3, size, size), np.uint8), truth_od, truth_fov,
+                           diam, size)
+    train = fv.LandmarkData(np.arange(n).astype(str), np.zeros((n, 3, size, size), np.uint8),
+                            rng.uniform(10, 54, (n, 2)), rng.uniform(20, 44, (n, 2)), diam, size)
+    pred_fov = truth_fov + rng.normal(0, 1, (n, 2))
+    pred_fov[:2] = np.nan  # two misses: fail the mean bar, not the median one
+    preds = {"bidistance": {"od": truth_od + 0.5, "fovea": pred_fov}}
+    fov_med, od_med = fv.bars(preds, test, train, label="toy")
+    assert "median" in fov_med.name and fov_med.name.startswith("fovea") and fov_med.name.endswith("(toy)")
+    assert fov_med.missing == 2 and fov_med.passed and od_med.passed
+    assert not fv.bars(preds, test, train, summary="mean")[0].passed
+    # misses are scored at the worst value, not dropped: with most landmarks missed the median bar fails
+    pred_fov[: n // 2 + 1] = np.nan
+    worst = fv.bars({"bidistance": {"od": truth_od, "fovea": pred_fov}}, test, train)[0]
+    assert worst.missing == n // 2 + 1 and not worst.passed
+    assert worst.method == pytest.approx(np.hypot(size, size) / 8)
+    with pytest.raises(ValueError, match="summary"):
+        fv.bars(preds, test, train, summary="mode")
