@@ -67,6 +67,8 @@ def run_config(label: str, seed: int, threads: int | None, notebooks: list[Path]
             print("    " + "\n    ".join(tail), flush=True)
     for csv in sorted(results.rglob("*_bars.csv")):
         df = pd.read_csv(csv)
+        if "asserted" in df:  # rows shown for information only (e.g. a mean beside an asserted median)
+            df = df[df["asserted"].astype(bool)]
         df.insert(0, "table", csv.stem)
         df.insert(0, "run", label)
         frames.append(df)

@@ -66,7 +66,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         # (DRIVE 0.45 vs 0.59).
         "smoke": dict(gallery_size=256, n_scenes=400, stat_size=128, s2r_width=8,
                       s2r_od_size=96, s2r_od_train=256, s2r_od_epochs=5,
-                      s2r_vessel_size=512, s2r_vessel_train=32, s2r_vessel_epochs=18, s2r_vessel_patch=64,
+                      s2r_vessel_size=512, s2r_vessel_train=32, s2r_vessel_epochs=14, s2r_vessel_patch=64,
                       s2r_patches_per_image=8, s2r_vessel_bs=8, s2r_vessel_width=8, batch_size=16,
                       s2r_score_size={"od": None, "vessels": None}, s2r_predict_bs={"od": 64, "vessels": 4}),
         "real": dict(gallery_size=512, n_scenes=1000, stat_size=256, s2r_width=16,

@@ -4,7 +4,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from fundus_utils.evaluation import (auc_rank, bars_table, check_bars, delong_test, mean_position, paired_auc,
-                                     paired_mean, place_prior, shape_prior)
+                                     paired_mean, place_prior, prevalence_prior, shape_prior)
 
 
 def _slow_delong(y, a, b):
@@ -121,3 +121,15 @@ def test_mean_position_ignores_missing_training_positions():
     assert (mean_position(xy, 2) == [[2.0, 3.0], [2.0, 3.0]]).all()
     with pytest.raises(ValueError):
         mean_position(np.full((2, 2), np.nan), 1)
+
+
+def test_prevalence_prior_picks_a_training_threshold():
+    rng = np.random.default_rng(0)
+    masks = np.zeros((10, 16, 16), bool)
+    masks[:, 4:6] = True                        # a structure every image shares
+    masks[rng.integers(0, 10, 5), 10] = True    # and one some images have
+    fovs = np.ones_like(masks)
+    pred, t, train_dice = prevalence_prior(masks, where=fovs)
+    assert pred[4:6].all() and not pred[12:].any()
+    assert 0.02 <= t <= 0.6 and train_dice > 0.8
+    assert (prevalence_prior(masks)[0] == pred).all()

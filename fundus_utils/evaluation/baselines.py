@@ -4,6 +4,10 @@
   centroid, averaged, thresholded at 0.5): the disc (or cup) an algorithm "knows" without
   looking at the test image. :func:`place_prior` puts it at the image centre, or at given
   centres (a crop pipeline's located disc), for every test image.
+* :func:`prevalence_prior` - the training masks' per-pixel frequency, thresholded where its
+  mean Dice on the training masks is best: the structure where it usually lies (both
+  sides' blobs when left and right eyes mirror each other). Where a centred shape prior
+  misses an off-centre disc entirely, this one does not.
 * :func:`mean_position` - the mean training position of a landmark (fovea, disc centre),
   predicted for every test image.
 
@@ -72,6 +76,27 @@ def mask_centres(masks: np.ndarray) -> np.ndarray:
     return out
 
 
+def prevalence_prior(masks: np.ndarray, where: np.ndarray | None = None,
+                     thresholds: np.ndarray = np.linspace(0.02, 0.6, 30)) -> tuple[np.ndarray, float, float]:
+    """bool ``H x W``: the per-pixel frequency of the training ``masks`` thresholded where their mean Dice is best.
+
+    ``where`` (one bool map per mask, e.g. the field of view) restricts the pixels scored.
+    Returns (map, threshold, mean training Dice); chosen on the training masks only.
+    """
+    from .segmentation import dice
+
+    masks = np.asarray(masks, bool)
+    if len(masks) == 0:
+        raise ValueError("prevalence_prior: no training masks")
+    freq = masks.mean(axis=0)
+    best = (-1.0, float(thresholds[0]))
+    for t in thresholds:
+        pred = freq >= t
+        d = float(np.mean([dice(pred, m, where=None if where is None else where[i]) for i, m in enumerate(masks)]))
+        best = max(best, (d, float(t)))
+    return freq >= best[1], best[1], best[0]
+
+
 def mean_position(train_xy: np.ndarray, n: int) -> np.ndarray:
     """``n x 2``: the mean of the finite training positions ``(M, 2)``, repeated for ``n`` test images."""
     xy = np.asarray(train_xy, float)
@@ -81,4 +106,4 @@ def mean_position(train_xy: np.ndarray, n: int) -> np.ndarray:
     return np.tile(xy[ok].mean(axis=0), (n, 1))
 
 
-__all__ = ["mask_centres", "mean_position", "place_prior", "shape_prior"]
+__all__ = ["mask_centres", "mean_position", "place_prior", "prevalence_prior", "shape_prior"]

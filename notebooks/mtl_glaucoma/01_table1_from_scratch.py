@@ -105,9 +105,10 @@ report.table(tables.paper_vs_ours(summ, "table1", ["auc", "dice_od", "dice_oc", 
 # %% [markdown]
 # ## Bars: every scheme against image-blind baselines of this run
 #
-# Each scheme must beat, on the same test images, what needs no image: the training set's
-# mean disc and cup shapes placed at their mean training position (Dice), the mean
-# training fovea position (error in px; a missed fovea counts at the picture's diagonal),
+# Each scheme must beat, on the same test images, what needs no image: the stronger of two
+# priors for Dice (the training set's mean disc and cup shapes at the image centre, and the
+# training masks' per-pixel frequency thresholded where it fits them best: the disc where
+# discs usually lie), the mean training fovea position (error in px; a missed fovea counts at the picture's diagonal),
 # and chance for glaucoma (the shape prior's vCDR is the same for every eye). A bar passes
 # when the lower end of the paired bootstrap 95 % CI of the gain is above zero; the two
 # folds' per-image values are averaged, so each test image counts once

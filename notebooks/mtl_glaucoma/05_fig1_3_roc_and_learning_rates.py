@@ -53,8 +53,8 @@ report.figure(figures.roc_figure(curves), "mtl_fig1_roc",
 # ### Bars of the ROC's runs
 #
 # Both methods against the same run's image-blind baselines on the same test images
-# (shape priors at the mean training disc and cup position, the mean training fovea
-# position, chance for glaucoma), the folds' per-image values averaged; the lower end of
+# (for Dice the stronger of the centred mean shape and the training prevalence map, the
+# mean training fovea position, chance for glaucoma), the folds' per-image values averaged; the lower end of
 # the paired bootstrap 95 % CI of the gain must be above zero. In `smoke` the STL glaucoma
 # bar is on its combined score: its glaucoma-only network's FC head, the curve above,
 # stays near chance there.

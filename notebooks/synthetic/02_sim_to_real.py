@@ -37,11 +37,15 @@
 # CI of the Dice gain above zero):
 #
 # * optic disc: the **shape prior**, the mean disc of the twin's training masks (each
-#   re-centred on its centroid, averaged, thresholded at 0.5), placed at the image centre;
+#   re-centred on its centroid, averaged, thresholded at 0.5), placed at the image centre
+#   (near zero on macula-centred pictures), and the **prevalence map**, the twin's
+#   per-pixel disc frequency thresholded where it scores best on the twin: the disc where
+#   the twin's discs usually lie;
 # * vessels: **all FOV** (every field-of-view pixel called vessel) and the **prevalence
-#   map** (the twin's per-pixel vessel frequency, thresholded where it scores best on the
-#   twin). Vessels are thin and their course differs from eye to eye, so the frequency
-#   map is blurred; the stronger of the two on each test set is the bar.
+#   map** (the same construction for vessels). Vessels are thin and their course differs
+#   from eye to eye, so that map is blurred.
+#
+# On each test set the stronger baseline is the bar.
 #
 # The targets, Dice ≥ 0.80 for the optic disc on REFUGE Test400 and ≥ 0.60 for vessels
 # on DRIVE, are reported beside the results, not asserted. Only the real datasets that
@@ -69,7 +73,7 @@ print("real test data:", cfg.data_root if sim2real.real_data_available(cfg) else
 od = sim2real.run("od", cfg)
 if od.scored:
     report.table(sim2real.summarise(od), "s2r_od", "Optic-disc Dice of a U-Net trained on synthetic images only "
-                 "(mean over images, 95 % bootstrap CI), beside the image-blind shape prior.", cfg,
+                 "(mean over images, 95 % bootstrap CI), beside the image-blind baselines.", cfg,
                  source=od.facts["twin"])
 
 # %% [markdown]
