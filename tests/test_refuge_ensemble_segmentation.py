@@ -156,8 +156,13 @@ def test_seg_bars_need_the_prior_and_flag_a_model_no_better_than_it() -> None:
     assert passed["glaucoma AUC of the vCDR, CE-Net vs chance (toy)"]
     assert not passed["OC Dice, U-Net vs shape prior (toy)"]  # equal to the prior: no gain
     assert len(bars) == 8
-    only_unet = seg.bars(result, test, label="toy", od_models=("unet",))
-    assert len(only_unet) == 7 and not any(b.name.startswith("OD Dice, CE-Net") for b in only_unet)
+    flags = seg.asserted(bars, ("OC Dice, U-Net", "glaucoma AUC of the vCDR"))
+    assert [b.name for b, f in zip(bars, flags) if f] == ["glaucoma AUC of the vCDR, CE-Net vs chance (toy)",
+                                                          "OC Dice, U-Net vs shape prior (toy)",
+                                                          "glaucoma AUC of the vCDR, U-Net vs chance (toy)"]
+    assert all(seg.asserted(bars, None))
+    with pytest.raises(ValueError, match="no bar"):
+        seg.asserted(bars, ("Rim Dice",))
     assert [b.name for b in seg.od_bars(result, ["cenet"], label="toy")] == ["OD Dice, CE-Net vs shape prior (toy)"]
 
 

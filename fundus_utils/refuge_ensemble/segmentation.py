@@ -37,6 +37,8 @@ Our reading where the paper is silent
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
+
 import cv2
 import numpy as np
 import pandas as pd
@@ -390,13 +392,12 @@ def od_bars(result: SegResult, models: tuple[str, ...] | list[str], label: str =
 
 
 def bars(result: SegResult, test: SegData, label: str = "", post: str = "ellipse",
-         models: tuple[str, ...] = ("cenet", "unet"), od_models: tuple[str, ...] | None = None) -> list[Bar]:
+         models: tuple[str, ...] = ("cenet", "unet")) -> list[Bar]:
     """Bars on one test set: each model's OD Dice, OC Dice (higher) and vCDR error (lower) against the shape prior
     on the same images, and the glaucoma AUC of its vCDR against chance (where ``test`` has both classes).
 
     ``post`` chooses the post-processing scored (the paper's pipeline fits ellipses). Needs
-    :func:`evaluate` run with ``priors``. ``od_models`` (default: all ``models``) limits the OD Dice bars
-    to those models (see ``cfg.seg_od_bar_models``; :func:`od_bars` gives the others).
+    :func:`evaluate` run with ``priors``. :func:`asserted` says which of them a profile asserts.
     """
     if (PRIOR, "none") not in result.per_image:
         raise ValueError("segmentation.bars: evaluate() was run without priors; pass priors=shape_priors(train, cfg)")
@@ -408,8 +409,7 @@ def bars(result: SegResult, test: SegData, label: str = "", post: str = "ellipse
     for m in models:
         df = result.per_image[(m, post)]
         name = MODEL_NAMES.get(m, m)
-        if od_models is None or m in od_models:
-            out += od_bars(result, [m], label, post)
+        out += od_bars(result, [m], label, post)
         out += [paired_mean(f"OC Dice, {name} vs shape prior{tag}", df["dice_oc"], prior["dice_oc"]),
                 paired_mean(f"vCDR abs. error, {name} vs shape prior{tag}", df["vcdr_abs_err"],
                             prior["vcdr_abs_err"], higher_is_better=False)]
@@ -420,7 +420,19 @@ def bars(result: SegResult, test: SegData, label: str = "", post: str = "ellipse
     return out
 
 
-__all__ = ["DiceLoss", "MODEL_NAMES", "PRIOR", "SegData", "SegResult", "bars", "od_bars", "block_parameters", "build_segmenter", "crop_inputs", "crop_masks",
+def asserted(bars_: Sequence[Bar], prefixes: Sequence[str] | None) -> list[bool]:
+    """Which of :func:`bars` are asserted (``cfg.seg_asserted_bars``): all when ``prefixes`` is None, else
+    those whose name starts with one of ``prefixes`` (e.g. ``"OC Dice, U-Net"``); the rest are reported."""
+    if prefixes is None:
+        return [True] * len(bars_)
+    flags = [any(b.name.startswith(p) for p in prefixes) for b in bars_]
+    unmatched = [p for p in prefixes if not any(b.name.startswith(p) for b in bars_)]
+    if unmatched:
+        raise ValueError(f"seg_asserted_bars: no bar is named {unmatched!r}...; bars: {[b.name for b in bars_]}")
+    return flags
+
+
+__all__ = ["DiceLoss", "MODEL_NAMES", "PRIOR", "SegData", "SegResult", "asserted", "bars", "od_bars", "block_parameters", "build_segmenter", "crop_inputs", "crop_masks",
            "fit_locator", "fit_segmenter_on_crops", "fit_with_schedule", "load_seg_data", "locate_boxes",
            "evaluate", "examples_figure", "open_tables", "place_priors", "refine_boxes", "optimizer", "paste", "postprocess",
            "predict_crops", "score", "shape_priors", "step_lr",
