@@ -296,6 +296,15 @@ def bars(runs: list[TaskRun]) -> list[Bar]:
     return out
 
 
+def asserted(bars_: list[Bar], sets: tuple[str, ...] | None) -> list[bool]:
+    """Which bars are asserted (``cfg.s2r_asserted_sets``): all when ``sets`` is None, else those on the named
+    real test sets (the others are reported: transfers whose margin the smoke networks do not hold on every
+    seed, e.g. CHASE_DB1's vessels tied the all-FOV map at seed 1)."""
+    if sets is None:
+        return [True] * len(bars_)
+    return [any(b.name.startswith(f"{name} ") for name in sets) for b in bars_]
+
+
 def summarise(run: TaskRun) -> pd.DataFrame:
     """Mean Dice [95 % bootstrap CI] per real dataset, the baselines' means, the target and the training cost."""
     task, facts = run.task, run.facts

@@ -93,3 +93,12 @@ def test_fast_fov_matches_fov_from_image():
     image = (rng.uniform(0, 255, (61, 73, 3)) * (np.hypot(yy - 30, xx - 36) < 25)[..., None]).astype(np.uint8)
     image[5, 5] = 200  # a lone bright pixel outside the disc: removed by the opening
     assert np.array_equal(sim2real.fast_fov(image), fov_from_image(image))
+
+
+def test_asserted_sets_select_bars_by_dataset():
+    from fundus_utils.evaluation import Bar
+
+    bars = [Bar(f"{d} OD Dice: twin U-Net vs shape prior", 0.6, 0.5, 0.1, 0.05, 0.15, 10, 0, 0.0)
+            for d in ("REFUGE", "Drishti-GS1")]
+    assert sim2real.asserted(bars, ("REFUGE", "DRIVE")) == [True, False]
+    assert sim2real.asserted(bars, None) == [True, True]
