@@ -80,10 +80,10 @@ def summarise(bars: pd.DataFrame, expected_runs: int) -> pd.DataFrame:
     rows = []
     for (table, name), g in bars.groupby(["table", "name"], sort=False):
         worst = (g["lo"] - g["margin"]).min()
-        rows.append({"table": table, "bar": name, "runs": f"{len(g)}/{expected_runs}",
+        rows.append({"table": table, "name": name, "runs": f"{len(g)}/{expected_runs}",
                      "method min/med/max": _mmm(g["method"]), "baseline min/med/max": _mmm(g["baseline"]),
                      "gain min/med/max": _mmm(g["gain"]), "CI lower min/med/max": _mmm(g["lo"]),
-                     "bar": f"lower > {g['margin'].iloc[0]:g}", "worst margin": round(float(worst), 3),
+                     "rule": f"lower > {g['margin'].iloc[0]:g}", "worst margin": round(float(worst), 3),
                      "all passed": bool(g["passed"].all()) and len(g) == expected_runs})
     return pd.DataFrame(rows)
 
