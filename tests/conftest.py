@@ -1,7 +1,12 @@
-"""Shared pytest hooks: the ``notebooks`` marker and the notebook run's summary at the end."""
+"""Shared pytest hooks: the ``notebooks`` marker and the notebook run's summary at the end; the toc's files."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
 
 NOTEBOOK_SUMMARY = pytest.StashKey[str]()   # set by tests/test_notebooks.py's session fixture
 
@@ -17,3 +22,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if text:
         terminalreporter.section("notebooks run by fundus_utils.run (also in executed/run_summary.csv)")
         terminalreporter.line(text)
+
+
+def toc_files() -> list[str]:
+    """Every ``file`` entry of ``_toc.yml``, in the book's order."""
+    def walk(node: object) -> list[str]:
+        if isinstance(node, dict):
+            return ([node["file"]] if "file" in node else []) + [f for v in node.values() for f in walk(v)]
+        if isinstance(node, list):
+            return [f for item in node for f in walk(item)]
+        return []
+    return walk(yaml.safe_load((ROOT / "_toc.yml").read_text()))

@@ -13,7 +13,8 @@ from pathlib import Path
 import jupytext
 import nbformat
 import pytest
-import yaml
+
+from conftest import toc_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "notebooks").glob("*/[0-9][0-9]_*.py"))
@@ -53,21 +54,9 @@ def test_title_and_parameters_cell(py: Path) -> None:
         f'{py}: the parameters cell must set overrides = {{}} (papermill sets any setting through it)'
 
 
-def _toc_files() -> set[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-
-    def walk(node: object) -> list[str]:
-        if isinstance(node, dict):
-            return ([node["file"]] if "file" in node else []) + [f for v in node.values() for f in walk(v)]
-        if isinstance(node, list):
-            return [f for item in node for f in walk(item)]
-        return []
-    return set(walk(toc))
-
-
 def test_toc_lists_every_notebook_and_nothing_else() -> None:
-    listed = {f for f in _toc_files() if f.startswith("executed/")}
+    listed = {f for f in toc_files() if f.startswith("executed/")}
     sources = {f"executed/{p.parent.name}/{p.stem}" for p in SOURCES}
     assert not sources - listed, f"_toc.yml lacks {sorted(sources - listed)}: add them"
     assert not listed - sources, f"_toc.yml lists {sorted(listed - sources)} with no notebooks/<chapter>/<name>.py"
-    assert not {f for f in _toc_files() if f.startswith("notebooks/")}, "_toc.yml must point at executed/, not notebooks/"
+    assert not {f for f in toc_files() if f.startswith("notebooks/")}, "_toc.yml must point at executed/, not notebooks/"

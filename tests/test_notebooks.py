@@ -18,9 +18,8 @@ import os
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import NOTEBOOK_SUMMARY
+from conftest import NOTEBOOK_SUMMARY, toc_files
 from fundus_utils import run
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,13 +28,7 @@ pytestmark = pytest.mark.notebooks
 
 def toc_notebooks() -> list[str]:
     """``chapter/name`` of every ``executed/`` entry of ``_toc.yml``, in the book's order."""
-    def walk(node: object) -> list[str]:
-        if isinstance(node, dict):
-            return ([node["file"]] if "file" in node else []) + [f for v in node.values() for f in walk(v)]
-        if isinstance(node, list):
-            return [f for item in node for f in walk(item)]
-        return []
-    files = walk(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+    files = toc_files()
     return [f.removeprefix("executed/") for f in files if f.startswith("executed/")]
 
 

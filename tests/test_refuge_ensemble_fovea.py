@@ -97,9 +97,9 @@ def test_map_loss_and_targets() -> None:
         fv.target_maps(d, "distance")
 
 
-def test_fovea_bars_count_misses_at_the_image_diagonal() -> None:
-    rng = np.random.default_rng(0)
-    n, size = 40, 64
+def _landmark_case(seed: int, n: int = 40, size: int = 64):
+    """Test/train landmarks (disc diameter 8 px) and fovea predictions 1 px off the truth."""
+    rng = np.random.default_rng(seed)
     truth_fov = rng.uniform(20, 44, (n, 2))
     truth_od = rng.uniform(10, 54, (n, 2))
     diam = np.full(n, 8.0)
@@ -107,7 +107,11 @@ def test_fovea_bars_count_misses_at_the_image_diagonal() -> None:
                            diam, size)
     train = fv.LandmarkData(np.arange(n).astype(str), np.zeros((n, 3, size, size), np.uint8),
                             rng.uniform(10, 54, (n, 2)), rng.uniform(20, 44, (n, 2)), diam, size)
-    pred_fov = truth_fov + rng.normal(0, 1, (n, 2))
+    return n, size, truth_fov, truth_od, diam, test, train, truth_fov + rng.normal(0, 1, (n, 2))
+
+
+def test_fovea_bars_count_misses_at_the_image_diagonal() -> None:
+    n, size, truth_fov, truth_od, diam, test, train, pred_fov = _landmark_case(0)
     pred_fov[:2] = np.nan  # two misses
     preds = {"bidistance": {"od": truth_od + 0.5, "fovea": pred_fov}}
     bars = fv.bars(preds, test, train, label="toy", summary="mean")
@@ -126,16 +130,7 @@ def test_fovea_bars_count_misses_at_the_image_diagonal() -> None:
 
 
 def test_fovea_median_bars_resist_a_few_large_errors_but_count_misses() -> None:
-    rng = np.random.default_rng(1)
-    n, size = 40, 64
-    truth_fov = rng.uniform(20, 44, (n, 2))
-    truth_od = rng.uniform(10, 54, (n, 2))
-    diam = np.full(n, 8.0)
-    test = fv.LandmarkData(np.arange(n).astype(str), np.zeros((n, 3, size, size), np.uint8), truth_od, truth_fov,
-                           diam, size)
-    train = fv.LandmarkData(np.arange(n).astype(str), np.zeros((n, 3, size, size), np.uint8),
-                            rng.uniform(10, 54, (n, 2)), rng.uniform(20, 44, (n, 2)), diam, size)
-    pred_fov = truth_fov + rng.normal(0, 1, (n, 2))
+    n, size, truth_fov, truth_od, diam, test, train, pred_fov = _landmark_case(1)
     pred_fov[:2] = np.nan  # two misses: fail the mean bar, not the median one
     preds = {"bidistance": {"od": truth_od + 0.5, "fovea": pred_fov}}
     fov_med, od_med = fv.bars(preds, test, train, label="toy")
