@@ -100,14 +100,15 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         # checkpoint: the authors' saver - validate every `eval_interval` epochs (and after the last) on at most
         # `valid_max` images of the run's patient-level validation split (`valid_fraction` of the training
         # patients when the split has none), keep the best state (MTL: summed loss; STL: its task's metric);
-        # smoke validates every 2 of its 10 epochs (5 would leave 2 candidates) on 32 images.
+        # smoke validates every 2 of its 8 epochs (5 would leave 1 candidate) on 32 images; 8 epochs, not 10:
+        # 20 % less training keeps notebooks 01/02 under 90 s (bench/bench_smoke_stability.py: bars over seeds).
         # vcdr: 'soft' = the code's max column sum of the probability maps, 'mask' = thresholded largest component.
         # bn_batch_stats: the code's BatchNorm(track_running_stats=False) (full only; running statistics elsewhere).
         # unet_width: the plain U-Net baseline of the real-data check (notebook 07).
         # sweep_epochs: epochs of each learning-rate-study run (None = epochs; 6 keeps notebook 05 short).
         "smoke": dict(dataset="synthetic-refuge", twin=dict(n=256, size=96, seed=7, prevalence=0.5, k_folds=2,
                                                             framing="posterior", zoom=1.6),
-                      image_size=96, rows=(0.3, 0.7), width=6, dropout=0.8, batch_size=8, lr=1e-2, epochs=10,
+                      image_size=96, rows=(0.3, 0.7), width=6, dropout=0.8, batch_size=8, lr=1e-2, epochs=8,
                       schedule="one_cycle", pct_start=0.25, augment=False, seg_loss="bce+dice", focal_gamma=2.0,
                       fovea_variance_256=300.0, gradnorm_alpha=1.5, cv_folds=None, seeds=(0, 1), parallel_runs=2,
                       cpu_channels_last=True, checkpoint=dict(eval_interval=2, valid_max=32, valid_fraction=0.2),

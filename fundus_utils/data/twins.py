@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from ..progress import progress
+from ..parallel import cpu_count, in_parallel
 from .registry import register
 from .simulator import FINDINGS, STYLES, render, sample_scene
 from .simulator.rfmid import CONDITIONS, findings_for, sample_labels
@@ -70,25 +70,33 @@ def _patients(rng: np.random.Generator, n_images: int, split_fractions: Sequence
     return table
 
 
+def _render_row(folder: Path, size: int, row: dict, args: dict) -> dict:
+    """Render one planned row to ``folder``: its PNGs and its table record."""
+    scene = sample_scene(**args)
+    out = render(scene, size)
+    image_id = f"{row['_name']}-{args['seed']:06d}"
+    rec = {**{k: v for k, v in row.items() if k != "_name"}, "image_id": image_id, "image": f"{image_id}.png",
+           "device": scene.style.name, "glaucoma": scene.glaucoma, "vcdr": scene.vcdr, "mask_encoding": "binary",
+           "fovea_x": out.fovea_xy[0], "fovea_y": out.fovea_xy[1], "od_x": out.od_xy[0], "od_y": out.od_xy[1],
+           "findings": "|".join(scene.findings)}
+    _write_png(folder / rec["image"], out.image)
+    for column, attr in MASKS.items():
+        rec[column] = f"{image_id}_{attr}.png"
+        _write_png(folder / rec[column], getattr(out, attr))
+    if not out.fov[int(np.clip(round(rec["fovea_y"]), 0, size - 1)), int(np.clip(round(rec["fovea_x"]), 0, size - 1))]:
+        rec["fovea_x"] = rec["fovea_y"] = np.nan  # fovea outside the picture
+    return rec
+
+
 def _render_set(name: str, folder: Path, plan: pd.DataFrame, size: int, scene_args: list[dict]) -> pd.DataFrame:
-    """Render every planned row to ``folder`` and add the task columns."""
+    """Render every planned row to ``folder`` and add the task columns.
+
+    Scenes render side by side on every core (:func:`fundus_utils.parallel.in_parallel`):
+    each is seeded by its own ``seed``, so the set does not depend on the number of workers.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    records = []
-    for row, args in progress(list(zip(plan.to_dict("records"), scene_args)), f"rendering {name}"):
-        scene = sample_scene(**args)
-        out = render(scene, size)
-        image_id = f"{name}-{args['seed']:06d}"
-        rec = {**row, "image_id": image_id, "image": f"{image_id}.png", "device": scene.style.name,
-               "glaucoma": scene.glaucoma, "vcdr": scene.vcdr, "mask_encoding": "binary",
-               "fovea_x": out.fovea_xy[0], "fovea_y": out.fovea_xy[1], "od_x": out.od_xy[0], "od_y": out.od_xy[1],
-               "findings": "|".join(scene.findings)}
-        _write_png(folder / rec["image"], out.image)
-        for column, attr in MASKS.items():
-            rec[column] = f"{image_id}_{attr}.png"
-            _write_png(folder / rec[column], getattr(out, attr))
-        if not out.fov[int(np.clip(round(rec["fovea_y"]), 0, size - 1)), int(np.clip(round(rec["fovea_x"]), 0, size - 1))]:
-            rec["fovea_x"] = rec["fovea_y"] = np.nan  # fovea outside the picture
-        records.append(rec)
+    jobs = [({**row, "_name": name}, args) for row, args in zip(plan.to_dict("records"), scene_args)]
+    records = in_parallel(lambda job: _render_row(folder, size, *job), jobs, cpu_count(), desc=f"rendering {name}")
     return pd.DataFrame(records)
 
 

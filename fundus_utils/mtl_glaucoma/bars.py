@@ -162,7 +162,7 @@ def chapter_bars(runs: Sequence[RunResult], table: pd.DataFrame, bank: ArrayBank
     elsewhere). Methods without a classifier (Res34-Unet, the plain U-Net) get no AUC bar.
     STL's glaucoma bar is on its headline score (the glaucoma network's FC head alone),
     except in the smoke profile, where that encoder-only network, trained from scratch on
-    about a hundred labels for ten epochs, stays near chance (the tables show it): there the
+    about a hundred labels for a few epochs, stays near chance (the tables show it): there the
     bar is on the STL set's combined score (FC + the vCDR of its OD and OC networks).
     """
     if fovea_methods is None:

@@ -16,7 +16,7 @@ cached on disk per (architecture, width, settings).
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -24,6 +24,7 @@ from torch import nn
 
 from ..models.mtl_unet import VGGEncoder, imagenet_vgg_encoder
 from ..models.res_unet import ResNetEncoder, load_timm_resnet34
+from ..parallel import in_parallel
 from ..seed import seed_everything
 from ..train import make_learner, tensor_dls
 from .cv import cache_path, cached
@@ -122,9 +123,17 @@ def encoder_init(cfg, arch: str = "mtl_unet") -> tuple[str, Callable | None]:
     return "standin-textures", init
 
 
+def encoder_inits(cfg, archs: Sequence[str]) -> dict[str, tuple[str, Callable | None]]:
+    """:func:`encoder_init` for each of ``archs``; stand-in pretrainings run side by side
+    (``cfg.parallel_runs`` workers; each is seeded, so the weights do not depend on it)."""
+    if cfg.pretrain != "imagenet":
+        in_parallel(lambda arch: pretrain_standin(arch, cfg)["accuracy"], list(archs), cfg.parallel_runs)  # fills the cache
+    return {arch: encoder_init(cfg, arch) for arch in archs}
+
+
 def standin_accuracy(cfg, arch: str = "mtl_unet") -> float:
     """Validation accuracy of the stand-in pretraining (four orientation classes; chance 0.25)."""
     return pretrain_standin(arch, cfg)["accuracy"]
 
 
-__all__ = ["ORIENTATIONS", "encoder_init", "pretrain_standin", "standin_accuracy", "synthetic_textures"]
+__all__ = ["ORIENTATIONS", "encoder_init", "encoder_inits", "pretrain_standin", "standin_accuracy", "synthetic_textures"]

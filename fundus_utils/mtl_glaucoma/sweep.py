@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..train.mtl_schemes import LABELS
-from .cv import ArrayBank, cache_path, cached, in_parallel, run_seed
+from ..parallel import in_parallel
+from .cv import ArrayBank, cache_path, cached, run_seed
 from .fit import fit_scheme
 
 BETTER = {"auc": max, "dice_od": max, "dice_oc": max, "fovea_px": min}

@@ -28,7 +28,7 @@
 # trained to detect glaucoma" - and the combined STL score has its own column.
 #
 # As in the authors' code, every network is validated every `eval_interval` epochs (5 in
-# `full`, 2 of smoke's 10 epochs) on the run's validation split (the held-out fold,
+# `full`, 2 in `smoke`) on the run's validation split (the held-out fold,
 # at most `valid_max` images, whole patients) and its best state is kept: the lowest summed
 # validation loss for the multi-task schemes, the best validation metric of its task for
 # each STL network. BatchNorm uses the batch's statistics (the code's
@@ -117,7 +117,7 @@ report.table(tables.paper_vs_ours(summ, "table1", ["auc", "dice_od", "dice_oc", 
 # their fovea maps stay flat (their error sits in the table above); the fovea has its
 # own optimizer in MTL-IO and its own network in STL. In `smoke` the STL glaucoma bar is on
 # the STL set's combined score: the glaucoma-only encoder, trained from scratch on about a
-# hundred labels for ten epochs, stays near chance (its AUC is the table's).
+# hundred labels for a few epochs, stays near chance (its AUC is the table's).
 
 # %%
 bars = mtl_bars.chapter_bars(runs, samples, bank, cfg)

@@ -45,8 +45,8 @@ tasks = mtl.trained_tasks(bank.take(samples[samples["split"] != "test"]))
 # ## The encoders' initialisation
 
 # %%
-init_name, init_fn = pretrain.encoder_init(cfg, "mtl_unet")
-res_name, res_init = pretrain.encoder_init(cfg, "res34_unet")
+inits = pretrain.encoder_inits(cfg, ("mtl_unet", "res34_unet"))
+(init_name, init_fn), (res_name, res_init) = inits["mtl_unet"], inits["res34_unet"]
 if init_name != "imagenet":
     import pandas as pd
 
