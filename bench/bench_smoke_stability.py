@@ -1,7 +1,7 @@
 """Stability of every asserted smoke statistic over seeds and compute threads, side by side.
 
 Each smoke notebook that asserts something shows one bars table (``*_bars.csv``, written by
-``report.table(evaluation.bars_table(bars), ...)``): per bar the method's and the
+``report.bars(bars, ...)``): per bar the method's and the
 baseline's summary on the same test images and the paired bootstrap 95 % CI of the gain.
 This benchmark executes those notebooks (papermill) under several seeds
 (``overrides={"seed": k}``) and once more with the first seed on a single compute thread
@@ -39,7 +39,7 @@ def asserting_notebooks(only: list[str] | None) -> list[Path]:
     for py in sorted(NOTEBOOKS.glob("*/[0-9][0-9]_*.py")):
         if only and py.parent.name not in only:
             continue
-        if "check_bars(" in py.read_text():
+        if "report.bars(" in py.read_text() or "check_bars(" in py.read_text():
             found.append(py.with_suffix(".ipynb"))
     return found
 
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     notebooks = asserting_notebooks(args.only)
     if not notebooks:
-        raise SystemExit("no notebook calls check_bars(...) in the chapters chosen")
+        raise SystemExit("no notebook calls report.bars(...) or check_bars(...) in the chapters chosen")
     configs = [(f"seed{s}", s, None) for s in args.seeds] + [(f"seed{args.seeds[0]}-1thread", args.seeds[0], 1)]
     work = args.work or Path(tempfile.mkdtemp(prefix="smoke_stability_"))
     print(f"{len(notebooks)} notebooks x {len(configs)} configurations in {work}", flush=True)

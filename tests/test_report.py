@@ -116,3 +116,18 @@ def test_paper_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(KeyError, match="no entry 'zzz'"):
         paper_values.get("demo", "zzz")
     paper_values.load.cache_clear()
+
+
+def test_bars_table_then_asserts_only_the_asserted(cfg: SimpleNamespace) -> None:
+    from fundus_utils.evaluation import paired_mean
+
+    report.start(cfg, source="twin")
+    good = paired_mean("good", [0.9, 0.8, 0.85, 0.95], [0.1, 0.2, 0.15, 0.1])
+    bad = paired_mean("bad", [0.1, 0.2, 0.15, 0.1], [0.9, 0.8, 0.85, 0.95])
+    report.bars([good, bad], "demo_bars", "two bars", cfg, asserted=[True, False])  # the failing one is reported
+    saved = pd.read_csv(cfg.results_dir / "demo_bars.csv")
+    assert saved["asserted"].tolist() == [True, False] and saved["passed"].tolist() == [True, False]
+    with pytest.raises(AssertionError, match="bad"):
+        report.bars([good, bad], "demo_bars", "two bars", cfg)  # default: every bar asserted
+    with pytest.raises(ValueError, match="2 bars but 1 asserted flags"):
+        report.bars([good, bad], "demo_bars", "two bars", cfg, asserted=[True])

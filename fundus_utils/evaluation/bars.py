@@ -21,8 +21,7 @@ Usage in a notebook::
 
     bars = [evaluation.paired_mean("OD Dice, CE-Net vs shape prior", dice_cenet, dice_prior),
             evaluation.paired_auc("glaucoma AUC, ensemble vs chance", y, p_ensemble)]
-    report.table(evaluation.bars_table(bars), "re_seg_bars", "Bars", cfg)
-    evaluation.check_bars(bars)
+    report.bars(bars, "re_seg_bars", "Bars", cfg)   # the table (with an asserted column), then the asserts
 """
 from __future__ import annotations
 

@@ -177,24 +177,30 @@ def chapter_bars(runs: Sequence[RunResult], table: pd.DataFrame, bank: ArrayBank
     return bars
 
 
-def paired_comparison(method: RunResult, baseline: RunResult) -> list[Bar]:
-    """Method vs a trained baseline on the same test images: OD/OC Dice, vCDR error, glaucoma AUC."""
+def paired_comparison(method: RunResult, baseline: RunResult, margins: dict[str, float] | None = None) -> list[Bar]:
+    """Method vs a trained baseline on the same test images: OD/OC Dice, vCDR error, glaucoma AUC.
+
+    ``margins``: non-inferiority margins by metric (``dice``, ``vcdr_mae``, ``auc``; default
+    0 = superiority): a bar passes when the lower end of the gain's CI is above ``-margin``,
+    i.e. the method is at most ``margin`` worse. No image is dropped: a Dice the method or
+    the baseline could not compute scores 0 and a vCDR it could not measure scores an error
+    of 1 (both counted in ``missing``); images without a glaucoma label have no AUC to add.
+    """
+    margins = margins or {}
     a, b = method.per_image.set_index("image_id"), baseline.per_image.set_index("image_id").reindex(
         method.per_image["image_id"])
-    bars = []
-    for col, name in (("dice_od", "OD Dice"), ("dice_oc", "OC Dice")):
-        ok = np.isfinite(a[col].to_numpy(float)) & np.isfinite(b[col].to_numpy(float))
-        bars.append(evaluation.paired_mean(f"{method.method} vs {baseline.method}: {name}",
-                                           a[col].to_numpy(float)[ok], b[col].to_numpy(float)[ok]))
+    label = f"{method.method} vs {baseline.method}"
+    bars = [evaluation.paired_mean(f"{label}: {name}", a[col].to_numpy(float), b[col].to_numpy(float), worst=0.0,
+                                   margin=-float(margins.get("dice", 0.0)))
+            for col, name in (("dice_od", "OD Dice"), ("dice_oc", "OC Dice"))]
     err_a = (a["vcdr"] - a["vcdr_ref"]).abs().to_numpy(float)
     err_b = (b["vcdr"] - b["vcdr_ref"]).abs().to_numpy(float)
-    ok = np.isfinite(err_a) & np.isfinite(err_b)
-    bars.append(evaluation.paired_mean(f"{method.method} vs {baseline.method}: vCDR abs. error",
-                                       err_a[ok], err_b[ok], higher_is_better=False))
+    bars.append(evaluation.paired_mean(f"{label}: vCDR abs. error", err_a, err_b, higher_is_better=False, worst=1.0,
+                                       margin=-float(margins.get("vcdr_mae", 0.0))))
     y = a["glaucoma"].to_numpy(float)
-    ok = np.isfinite(y)
-    bars.append(evaluation.paired_auc(f"{method.method} vs {baseline.method}: glaucoma AUC (vCDR)", y[ok],
-                                      a["vcdr"].to_numpy(float)[ok], b["vcdr"].to_numpy(float)[ok]))
+    labelled = np.isfinite(y)
+    bars.append(evaluation.paired_auc(f"{label}: glaucoma AUC (vCDR)", y[labelled], a["vcdr"].to_numpy(float)[labelled],
+                                      b["vcdr"].to_numpy(float)[labelled], margin=-float(margins.get("auc", 0.0))))
     return bars
 
 

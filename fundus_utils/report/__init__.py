@@ -8,15 +8,17 @@ In a notebook::
     ...
     report.table(df, "table2", "Segmentation and classification on REFUGE test", cfg)
     report.figure(fig, "fig3_roc", "ROC curves", cfg)
+    report.bars(bars, "seg_bars", "Method vs baseline on the same images", cfg)  # table + asserts
 
 Then in the book: ``{glue:} table2`` or ``{glue:figure} fig3_roc``. Real-data runs
 ``report.record`` their numbers under ``book/papers/recorded/``; ``report.show_recorded``
 glues the last record into any run (see :mod:`.records`).
 """
 from . import paper_values
+from .bar_tables import bars
 from .figures import figure
 from .provenance import line, start
 from .records import record, show_recorded
 from .tables import table
 
-__all__ = ["start", "line", "table", "figure", "paper_values", "record", "show_recorded"]
+__all__ = ["start", "line", "table", "figure", "paper_values", "record", "show_recorded", "bars"]

@@ -121,10 +121,9 @@ report.table(tables.paper_vs_ours(summ, "table1", ["auc", "dice_od", "dice_oc", 
 
 # %%
 bars = mtl_bars.chapter_bars(runs, samples, bank, cfg)
-report.table(evaluation.bars_table(bars), "mtl_t1_bars",
+report.bars(bars, "mtl_t1_bars",
              "Table 1 bars: gain over the same run's image-blind baseline on the same test images, "
              "paired bootstrap 95 % CI (lo, hi); passed = lower end above 0.", cfg)
-evaluation.check_bars(bars)
 
 # %% [markdown]
 # These baselines are weak on purpose-built pictures: the discs lie off centre, so the

@@ -27,7 +27,7 @@ profile = "smoke"
 overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
-from fundus_utils import config, evaluation, report
+from fundus_utils import config, report
 from fundus_utils import mtl_glaucoma as mtl
 from fundus_utils.mtl_glaucoma import bars as mtl_bars
 from fundus_utils.mtl_glaucoma import cv, pretrain, tables
@@ -95,7 +95,6 @@ report.table(tables.paper_vs_ours(summ, "table2", ["auc", "dice_od", "dice_oc", 
 
 # %%
 bars = mtl_bars.chapter_bars(runs, samples, bank, cfg)
-report.table(evaluation.bars_table(bars), "mtl_t2_bars",
+report.bars(bars, "mtl_t2_bars",
              f"Table 2 bars (encoder initialised by {init_name}): gain over the same run's image-blind baseline, "
              "paired bootstrap 95 % CI; passed = lower end above 0.", cfg)
-evaluation.check_bars(bars)

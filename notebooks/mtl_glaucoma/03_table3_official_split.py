@@ -24,7 +24,7 @@ profile = "smoke"
 overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
-from fundus_utils import config, evaluation, report
+from fundus_utils import config, report
 from fundus_utils import mtl_glaucoma as mtl
 from fundus_utils.mtl_glaucoma import bars as mtl_bars
 from fundus_utils.mtl_glaucoma import cv, tables
@@ -66,7 +66,6 @@ report.table(tables.paper_vs_ours(tables.summary(scratch), "table3", ["auc", "di
 
 # %%
 bars = mtl_bars.chapter_bars(scratch_runs, samples, bank, cfg)
-report.table(evaluation.bars_table(bars), "mtl_t3_bars",
+report.bars(bars, "mtl_t3_bars",
              "Table 3 bars: gain over the same run's image-blind baseline on the same test images, "
              "paired bootstrap 95 % CI; passed = lower end above 0.", cfg)
-evaluation.check_bars(bars)

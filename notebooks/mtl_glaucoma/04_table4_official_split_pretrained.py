@@ -20,7 +20,7 @@ profile = "smoke"
 overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
-from fundus_utils import config, evaluation, report
+from fundus_utils import config, report
 from fundus_utils import mtl_glaucoma as mtl
 from fundus_utils.mtl_glaucoma import bars as mtl_bars
 from fundus_utils.mtl_glaucoma import cv, pretrain, tables
@@ -62,7 +62,6 @@ report.table(tables.paper_vs_ours(tables.summary(transfer), "table4", ["auc", "d
 
 # %%
 bars = mtl_bars.chapter_bars(transfer_runs, samples, bank, cfg)
-report.table(evaluation.bars_table(bars), "mtl_t4_bars",
+report.bars(bars, "mtl_t4_bars",
              "Table 4 bars: gain over the same run's image-blind baseline on the same test images, "
              "paired bootstrap 95 % CI; passed = lower end above 0.", cfg)
-evaluation.check_bars(bars)

@@ -24,7 +24,7 @@ profile = "smoke"
 overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
-from fundus_utils import config, evaluation, report
+from fundus_utils import config, report
 from fundus_utils import mtl_glaucoma as mtl
 from fundus_utils.mtl_glaucoma import bars as mtl_bars
 from fundus_utils.mtl_glaucoma import cv, figures, sweep, tables
@@ -61,10 +61,9 @@ report.figure(figures.roc_figure(curves), "mtl_fig1_roc",
 
 # %%
 bars = mtl_bars.chapter_bars(runs, samples, bank, cfg)
-report.table(evaluation.bars_table(bars), "mtl_fig1_bars",
+report.bars(bars, "mtl_fig1_bars",
              "Fig. 1 runs, bars: gain over the same run's image-blind baseline, paired bootstrap 95 % CI; "
              "passed = lower end above 0.", cfg)
-evaluation.check_bars(bars)
 
 # %% [markdown]
 # ## Figs. 2-3: best validation metric and minimum validation loss per learning rate

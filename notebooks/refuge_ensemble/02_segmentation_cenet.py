@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from fundus_utils import config, evaluation, report
+from fundus_utils import config, report
 from fundus_utils.models import create_model
 from fundus_utils.refuge_ensemble import record_name
 from fundus_utils.refuge_ensemble import segmentation as seg
@@ -149,9 +149,7 @@ report.show_recorded(record_name(cfg, "segmentation"), "re_seg_real_recorded", c
 
 # %%
 bars = seg.bars(results[main], tests[main], label=main)
-flags = seg.asserted(bars, cfg.seg_asserted_bars)
-table = evaluation.bars_table(bars).assign(asserted=flags)
-report.table(table, "re_seg_bars", "Bars: each network against the shape prior (the training crops' mean disc and "
-             "cup, placed at the located disc) on the same test pictures; gain = improvement with its paired "
-             "bootstrap 95 % CI (lo, hi), which must lie above zero where asserted.", cfg)
-evaluation.check_bars([b for b, f in zip(bars, flags) if f])
+report.bars(bars, "re_seg_bars", "Bars: each network against the shape prior (the training crops' mean disc and "
+            "cup, placed at the located disc) on the same test pictures; gain = improvement with its paired "
+            "bootstrap 95 % CI (lo, hi), which must lie above zero where asserted.", cfg,
+            asserted=seg.asserted(bars, cfg.seg_asserted_bars))

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from fundus_utils import config, evaluation, report
+from fundus_utils import config, report
 from fundus_utils.refuge_ensemble import fovea, record_name
 from fundus_utils.seed import seed_everything
 
@@ -134,10 +134,8 @@ report.show_recorded(record_name(cfg, "fovea"), "re_fovea_real_recorded", cfg, s
 # %%
 bars = [b for name, t in tests.items() for b in fovea.bars(preds[name], t, train, label=name)]
 mean_bars = [b for name, t in tests.items() for b in fovea.bars(preds[name], t, train, label=name, summary="mean")]
-bar_table = evaluation.bars_table(bars + mean_bars)
-bar_table["asserted"] = [True] * len(bars) + [False] * len(mean_bars)
-report.table(bar_table, "re_fovea_bars", "Bars: bi-distance localisation error (disc diameters) against the mean "
-             "training position on the same test pictures; gain = error reduction (median rows: asserted; mean rows: "
-             "reported) with its paired bootstrap 95 % CI (lo, hi), which must lie above zero for an asserted bar; "
-             "missing = no peak (scored at the image diagonal).", cfg)
-evaluation.check_bars(bars)
+report.bars(bars + mean_bars, "re_fovea_bars", "Bars: bi-distance localisation error (disc diameters) against the "
+            "mean training position on the same test pictures; gain = error reduction (median rows: asserted; mean "
+            "rows: reported) with its paired bootstrap 95 % CI (lo, hi), which must lie above zero for an asserted "
+            "bar; missing = no peak (scored at the image diagonal).", cfg,
+            asserted=[True] * len(bars) + [False] * len(mean_bars))

@@ -168,10 +168,7 @@ report.show_recorded(record_name(cfg, "lodo"), "re_cls_real_recorded", cfg, sour
 
 # %%
 bars = lodo.bars(result.predictions)
-is_asserted = lodo.asserted(bars, cfg.cls_asserted_bars)
-bar_table = evaluation.bars_table(bars)
-bar_table["asserted"] = is_asserted
-report.table(bar_table, "re_cls_bars", "Bars: ensemble AUC against chance (0.5) on the in-domain "
-             "test split and on the pooled held-out predictions of the LODO folds; gain with its stratified paired "
-             "bootstrap 95 % CI (lo, hi), which must lie above zero for an asserted bar; p_delong one-sided.", cfg)
-evaluation.check_bars([b for b, a in zip(bars, is_asserted) if a])
+report.bars(bars, "re_cls_bars", "Bars: ensemble AUC against chance (0.5) on the in-domain test split and on "
+            "the pooled held-out predictions of the LODO folds; gain with its stratified paired bootstrap 95 % CI "
+            "(lo, hi), which must lie above zero for an asserted bar; p_delong one-sided.", cfg,
+            asserted=lodo.asserted(bars, cfg.cls_asserted_bars))

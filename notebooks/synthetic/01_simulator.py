@@ -90,9 +90,8 @@ bars = [evaluation.paired_auc("glaucoma AUC: scene vCDR vs chance", y, scene_vcd
         evaluation.paired_mean("vCDR from the masks: |error| vs the population mean's",
                                (vcdr["vcdr_measured"] - scene_vcdr).abs(), abs(scene_vcdr.mean() - scene_vcdr),
                                higher_is_better=False)]
-report.table(evaluation.bars_table(bars), "sim_vcdr_bars", "vCDR bars on the same eyes (AUC bars: stratified "
+report.bars(bars, "sim_vcdr_bars", "vCDR bars on the same eyes (AUC bars: stratified "
              "bootstrap; error bar: paired bootstrap; 95 % CI of the gain).", cfg)
-evaluation.check_bars(bars)
 
 # %% [markdown]
 # ## Lesion families
