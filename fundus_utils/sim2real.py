@@ -39,7 +39,7 @@ from matplotlib.figure import Figure
 
 from . import data
 from .config import Config
-from .data.preprocess import Letterbox, letterbox, standardise
+from .data.preprocess import Letterbox, fov_from_image, letterbox, standardise
 from .data.registry import get as dataset_entry
 from .evaluation import dice, mean_ci_text, paired_mean
 from .evaluation.bars import Bar
@@ -110,13 +110,6 @@ def to_score_grid(prediction: np.ndarray, box: Letterbox, score_size: int | None
     return full[top:top + h, left:left + w]
 
 
-def fast_fov(image: np.ndarray, threshold: int = 15) -> np.ndarray:
-    """:func:`~fundus_utils.data.preprocess.fov_from_image`, same output, ~12x faster (OpenCV channel max)."""
-    r, g, b = cv2.split(np.ascontiguousarray(image))
-    mask = (cv2.max(cv2.max(r, g), b) > threshold).astype(np.uint8)
-    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).astype(bool)
-
-
 def real_set(name: str, task: str, size: int, split: str | None, root=None, limit: int | None = None,
              score_size: int | None = None) -> RealSet:
     """Load, letterbox and standardise a real dataset's images for ``task`` ('od' or 'vessels').
@@ -125,7 +118,7 @@ def real_set(name: str, task: str, size: int, split: str | None, root=None, limi
     at ``score_size`` px on its long side (area-resampled, thresholded at 0.5), or at the
     original resolution when ``score_size`` is ``None`` or not smaller than the image.
     The field of view comes from the dataset's FOV mask where it has one, else it is
-    thresholded from the image (:func:`fast_fov`). ``fovs`` holds ``None`` for the optic
+    thresholded from the image (:func:`~fundus_utils.data.preprocess.fov_from_image`). ``fovs`` holds ``None`` for the optic
     disc, which is scored over the whole image.
     """
     table = data.open_dataset(name, root)
@@ -138,7 +131,7 @@ def real_set(name: str, task: str, size: int, split: str | None, root=None, limi
         mask = data.read_mask(getattr(row, MASK_COLUMN[task]), row.mask_encoding, "od" if task == "od" else "vessel",
                               check_size=image.shape[:2])
         fov_path = getattr(row, "fov_mask", "")
-        fov = data.read_mask(fov_path, "binary", "fov") if isinstance(fov_path, str) and fov_path else fast_fov(image)
+        fov = data.read_mask(fov_path, "binary", "fov") if isinstance(fov_path, str) and fov_path else fov_from_image(image)
         small, box = letterbox(image, size)
         small_fov, _ = letterbox(fov.astype(np.uint8), size)
         xs.append(standardise(small, small_fov > 0))

@@ -36,3 +36,14 @@ def test_standardise_inside_fov_only():
 def test_standardise_rejects_black_image():
     with pytest.raises(ValueError, match="field of view"):
         standardise(np.zeros((32, 32, 3), np.uint8))
+
+
+def test_fov_from_image_is_the_opened_channel_maximum() -> None:
+    import cv2
+
+    rng = np.random.default_rng(1)
+    yy, xx = np.mgrid[:61, :73]
+    image = (rng.uniform(0, 255, (61, 73, 3)) * (np.hypot(yy - 30, xx - 36) < 25)[..., None]).astype(np.uint8)
+    image[5, 5] = 200  # a lone bright pixel outside the disc: removed by the opening
+    expected = cv2.morphologyEx((image.max(axis=2) > 15).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    assert np.array_equal(fov_from_image(image), expected.astype(bool)) and not fov_from_image(image)[5, 5]

@@ -85,16 +85,6 @@ def test_scoring_grid_round_trip(hw, score_size):
     assert dice(sim2real.to_score_grid(small, box, score_size) >= 0.5, ref) > 0.95
 
 
-def test_fast_fov_matches_fov_from_image():
-    from fundus_utils.data.preprocess import fov_from_image
-
-    rng = np.random.default_rng(1)
-    yy, xx = np.mgrid[:61, :73]
-    image = (rng.uniform(0, 255, (61, 73, 3)) * (np.hypot(yy - 30, xx - 36) < 25)[..., None]).astype(np.uint8)
-    image[5, 5] = 200  # a lone bright pixel outside the disc: removed by the opening
-    assert np.array_equal(sim2real.fast_fov(image), fov_from_image(image))
-
-
 def test_asserted_sets_select_bars_by_dataset():
     from fundus_utils.evaluation import Bar
 
