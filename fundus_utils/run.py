@@ -1,24 +1,24 @@
 """Batch runner: execute the book's notebooks with papermill, reusing unchanged executions.
 
-    python -m fundus_utils.run --profile smoke|real|full [--only PAPER] [--data DIR] [-j N] [--out DIR]
+    python -m fundus_utils.run --profile smoke|real|full [--only CHAPTER] [--data DIR] [-j N] [--out DIR]
                                [--set KEY=VALUE ...] [--force] [--keep-going] [--timeout S]
 
-Notebooks are ``notebooks/<paper>/NN_<section>.ipynb`` (regenerated from the paired
+Notebooks are ``notebooks/<chapter>/NN_<section>.ipynb`` (regenerated from the paired
 jupytext ``.py`` when the ``.ipynb`` is missing or older). Each is executed with the
-parameters ``profile`` (and ``overrides``, from ``--set``) into ``<out>/<paper>/<name>.ipynb``
+parameters ``profile`` (and ``overrides``, from ``--set``) into ``<out>/<chapter>/<name>.ipynb``
 (default ``executed/``) in its own worker process, which measures the kernel's wall time
-and peak RSS; its output goes to ``<out>/logs/<paper>__<name>.log``. Notebooks of one paper
-run in order (later ones may read earlier ones' cached results); papers run in parallel
+and peak RSS; its output goes to ``<out>/logs/<chapter>__<name>.log``. Notebooks of one chapter
+run in order (later ones may read earlier ones' cached results); chapters run in parallel
 with ``-j``. The first failure stops the run (pending notebooks are cancelled; with
-``--keep-going`` only the rest of its paper) with a report naming the notebook, the cell
+``--keep-going`` only the rest of its chapter) with a report naming the notebook, the cell
 and the error; the exit status is then non-zero. A summary table is printed and written
 to ``<out>/run_summary.csv``.
 
-Execution cache. A successful execution leaves ``<out>/<paper>/<name>.stamp.json`` beside
+Execution cache. A successful execution leaves ``<out>/<chapter>/<name>.stamp.json`` beside
 the executed notebook, holding its key (see :func:`key_parts`: the notebook's cells, every
 file under ``fundus_utils/`` and ``data_manifests/`` plus requirements/constraints/pyproject,
 the profile, the overrides, the ``FUNDUS_*`` / thread-count environment, the Python and the
-key of the paper's previous notebook) and the SHA-256 of the executed notebook and of the
+key of the chapter's previous notebook) and the SHA-256 of the executed notebook and of the
 result files it wrote. A later run reuses the execution (status ``reused``) only when the
 key matches and those files are unchanged; ``--force`` re-executes. A failed or killed
 execution never leaves a stamp. A per-notebook lock and atomic renames keep two
@@ -62,7 +62,7 @@ SUCCESS = ("ok", "reused")
 class Result:
     """Outcome of one notebook."""
 
-    paper: str
+    chapter: str
     name: str
     status: str = "pending"          # ok | reused | failed | cancelled | pending
     wall_s: float = 0.0              # for a reused notebook: the wall time of the execution reused
@@ -72,7 +72,7 @@ class Result:
 
     @property
     def label(self) -> str:
-        return f"{self.paper}/{self.name}"
+        return f"{self.chapter}/{self.name}"
 
     @property
     def succeeded(self) -> bool:
@@ -80,25 +80,25 @@ class Result:
 
 
 def discover(root: Path, only: list[str] | None = None) -> dict[str, list[Path]]:
-    """``{paper: [notebook .ipynb, ...]}`` under ``root``, sorted by folder and by name.
+    """``{chapter: [notebook .ipynb, ...]}`` under ``root``, sorted by folder and by name.
 
-    A paper folder's notebooks are the ``NN_*.ipynb`` / ``NN_*.py`` files; a ``.py``
+    A chapter folder's notebooks are the ``NN_*.ipynb`` / ``NN_*.py`` files; a ``.py``
     without an up-to-date ``.ipynb`` is converted first (jupytext).
     """
     if not root.is_dir():
         raise SystemExit(f"error: notebook folder {root} does not exist")
-    papers = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    chapters = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
     if only:
-        unknown = sorted(set(only) - set(papers))
+        unknown = sorted(set(only) - set(chapters))
         if unknown:
-            raise SystemExit(f"error: --only {', '.join(unknown)}: no such folder in {root} (have: {', '.join(papers)})")
-        papers = [p for p in papers if p in only]
+            raise SystemExit(f"error: --only {', '.join(unknown)}: no such folder in {root} (have: {', '.join(chapters)})")
+        chapters = [p for p in chapters if p in only]
     found: dict[str, list[Path]] = {}
-    for paper in papers:
-        stems = sorted({p.stem for p in (root / paper).glob("[0-9][0-9]_*") if p.suffix in (".py", ".ipynb")})
-        notebooks = [ensure_ipynb(root / paper / stem) for stem in stems]
+    for chapter in chapters:
+        stems = sorted({p.stem for p in (root / chapter).glob("[0-9][0-9]_*") if p.suffix in (".py", ".ipynb")})
+        notebooks = [ensure_ipynb(root / chapter / stem) for stem in stems]
         if notebooks:
-            found[paper] = notebooks
+            found[chapter] = notebooks
     return found
 
 
@@ -181,8 +181,8 @@ def key_parts(nb: Path, profile: str, overrides: dict, env: dict[str, str], libr
               previous: str = "") -> dict:
     """What identifies one execution: equal parts, equal executed notebook (up to wall times).
 
-    ``previous`` is the key of the paper's previous notebook, so re-executing a notebook
-    re-executes the later ones of its paper too (they may read what it cached).
+    ``previous`` is the key of the chapter's previous notebook, so re-executing a notebook
+    re-executes the later ones of its chapter too (they may read what it cached).
     """
     return {
         "notebook": notebook_digest(nb),
@@ -204,9 +204,9 @@ def digest(parts: dict) -> str:
 
 # ---------------------------------------------------------------------------- stamps
 
-def stamp_path(out: Path, paper: str, name: str) -> Path:
-    """Where the stamp of ``<out>/<paper>/<name>.ipynb`` lives."""
-    return out / paper / f"{name}.stamp.json"
+def stamp_path(out: Path, chapter: str, name: str) -> Path:
+    """Where the stamp of ``<out>/<chapter>/<name>.ipynb`` lives."""
+    return out / chapter / f"{name}.stamp.json"
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -269,9 +269,9 @@ def reuse_check(stamp: dict | None, key: str, parts: dict, executed: Path, resul
     return ""
 
 
-def written_since(results_root: Path, paper: str, t0: float) -> dict[str, str]:
-    """``{path relative to results_root: sha256}`` of the files under ``<results_root>/<paper>`` written since ``t0``."""
-    folder = results_root / paper
+def written_since(results_root: Path, chapter: str, t0: float) -> dict[str, str]:
+    """``{path relative to results_root: sha256}`` of the files under ``<results_root>/<chapter>`` written since ``t0``."""
+    folder = results_root / chapter
     if not folder.is_dir():
         return {}
     return {p.relative_to(results_root).as_posix(): sha256_file(p)
@@ -298,40 +298,40 @@ class Job:
     force: bool = False
 
 
-def run_one(nb: Path, paper: str, job: Job, previous: str = "") -> tuple[Result, str]:
+def run_one(nb: Path, chapter: str, job: Job, previous: str = "") -> tuple[Result, str]:
     """Execute one notebook (or reuse its stamped execution); returns its :class:`Result` and key."""
-    executed = job.out / paper / f"{nb.stem}.ipynb"
+    executed = job.out / chapter / f"{nb.stem}.ipynb"
     parts = key_parts(nb, job.profile, job.overrides, job.env, job.library, previous)
     key = digest(parts)
-    stamp_file = stamp_path(job.out, paper, nb.stem)
-    with locked(job.out / paper / f".{nb.stem}.lock"):
+    stamp_file = stamp_path(job.out, chapter, nb.stem)
+    with locked(job.out / chapter / f".{nb.stem}.lock"):
         stamp = read_stamp(stamp_file)
         why = "--force" if job.force else reuse_check(stamp, key, parts, executed, results_root(job.env))
         if not why:
-            return _reused(paper, nb.stem, stamp), key
+            return _reused(chapter, nb.stem, stamp), key
         stamp_file.unlink(missing_ok=True)      # from here on the old execution is gone
         t0 = time.time()
-        result = execute(nb, paper, executed, job)
+        result = execute(nb, chapter, executed, job)
         result.note = why
         if result.status == "ok":
             write_atomic(stamp_file, json.dumps({
                 "status": "ok", "key": key, "parts": parts, "executed_sha256": sha256_file(executed),
-                "outputs": written_since(results_root(job.env), paper, t0), "wall_s": result.wall_s,
+                "outputs": written_since(results_root(job.env), chapter, t0), "wall_s": result.wall_s,
                 "peak_rss_mib": result.peak_rss_mib, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, indent=1))
     return result, key
 
 
-def _reused(paper: str, name: str, stamp: dict) -> Result:
+def _reused(chapter: str, name: str, stamp: dict) -> Result:
     """The :class:`Result` of a notebook whose stamped execution is reused."""
-    return Result(paper, name, "reused", stamp.get("wall_s", 0.0), stamp.get("peak_rss_mib", 0.0),
+    return Result(chapter, name, "reused", stamp.get("wall_s", 0.0), stamp.get("peak_rss_mib", 0.0),
                   note=f"executed {stamp.get('finished', '?')}")
 
 
-def execute(nb: Path, paper: str, executed: Path, job: Job) -> Result:
+def execute(nb: Path, chapter: str, executed: Path, job: Job) -> Result:
     """Run the notebook in a fresh worker process; the executed copy replaces ``executed`` atomically."""
-    result = Result(paper, nb.stem)
-    log = job.out / "logs" / f"{paper}__{nb.stem}.log"
-    status_file = job.out / "logs" / f"{paper}__{nb.stem}.json"
+    result = Result(chapter, nb.stem)
+    log = job.out / "logs" / f"{chapter}__{nb.stem}.log"
+    status_file = job.out / "logs" / f"{chapter}__{nb.stem}.json"
     executed.parent.mkdir(parents=True, exist_ok=True)
     log.parent.mkdir(parents=True, exist_ok=True)
     status_file.unlink(missing_ok=True)
@@ -440,9 +440,9 @@ def summary_text(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def last_wall(out: Path, paper: str, name: str) -> float | None:
+def last_wall(out: Path, chapter: str, name: str) -> float | None:
     """Wall time of a notebook's last execution (stamp, else the worker's status file), if known."""
-    for record in (read_stamp(stamp_path(out, paper, name)), read_stamp(out / "logs" / f"{paper}__{name}.json")):
+    for record in (read_stamp(stamp_path(out, chapter, name)), read_stamp(out / "logs" / f"{chapter}__{name}.json")):
         if record and "wall_s" in record:
             return float(record["wall_s"])
     return None
@@ -452,7 +452,7 @@ def longest_first(plan: dict[str, list[Path]], out: Path) -> list[str]:
     """Papers ordered by expected wall time, longest first (keeps ``-j`` runs short).
 
     A notebook's estimate is its last wall time, else the mean of the known ones (1 when
-    none is known, which orders papers by their number of notebooks).
+    none is known, which orders chapters by their number of notebooks).
     """
     walls = {p: [last_wall(out, p, nb.stem) for nb in nbs] for p, nbs in plan.items()}
     known = [w for ws in walls.values() for w in ws if w is not None]
@@ -469,25 +469,25 @@ def run(profile: str, only: list[str] | None = None, data: str | None = None, jo
         keep_going: bool = False, env: dict[str, str] | None = None) -> list[Result]:
     """Execute (or reuse) the notebooks (see module docstring); returns one :class:`Result` per notebook.
 
-    With ``keep_going`` a failure cancels only the rest of its paper; otherwise the whole run.
+    With ``keep_going`` a failure cancels only the rest of its chapter; otherwise the whole run.
     ``env`` adds to (or replaces) the kernels' environment, e.g. ``{"FUNDUS_RESULTS": ...}``.
     """
     out, root = Path(out).resolve(), Path(root).resolve()
     plan = discover(root, only)
     job = Job(out, profile, dict(overrides or {}), {**_worker_env(data, jobs), **(env or {})}, timeout,
               library_digest(), force)
-    results = {paper: [Result(paper, nb.stem) for nb in nbs] for paper, nbs in plan.items()}
+    results = {chapter: [Result(chapter, nb.stem) for nb in nbs] for chapter, nbs in plan.items()}
     total = sum(len(v) for v in plan.values())
     stop, lock, done = threading.Event(), threading.Lock(), [0]
 
-    def run_paper(paper: str) -> None:
+    def run_paper(chapter: str) -> None:
         previous = ""
-        for i, nb in enumerate(plan[paper]):
+        for i, nb in enumerate(plan[chapter]):
             if stop.is_set():
                 return
-            print(f"[start] {paper}/{nb.stem}", flush=True)
-            results[paper][i], previous = run_one(nb, paper, job, previous)
-            r = results[paper][i]
+            print(f"[start] {chapter}/{nb.stem}", flush=True)
+            results[chapter][i], previous = run_one(nb, chapter, job, previous)
+            r = results[chapter][i]
             with lock:
                 done[0] += 1
                 print(f"[{done[0]}/{total}] {r.status:<6} {r.label}  {r.wall_s:.1f} s  "
@@ -497,10 +497,10 @@ def run(profile: str, only: list[str] | None = None, data: str | None = None, jo
                     stop.set()
                 return
 
-    print(f"running {total} notebook(s) of {', '.join(plan) or 'no paper'} with profile {profile!r}"
+    print(f"running {total} notebook(s) of {', '.join(plan) or 'no chapter'} with profile {profile!r}"
           f"{' and overrides ' + json.dumps(job.overrides) if job.overrides else ''} -> {out}", flush=True)
     _run_papers(run_paper, longest_first(plan, out), jobs, stop)
-    flat = [r for paper in plan for r in results[paper]]
+    flat = [r for chapter in plan for r in results[chapter]]
     for r in flat:
         if r.status == "pending":
             r.status = "cancelled"
@@ -508,11 +508,11 @@ def run(profile: str, only: list[str] | None = None, data: str | None = None, jo
     return flat
 
 
-def _run_papers(run_paper, papers: list[str], jobs: int, stop: threading.Event) -> None:
-    """Run ``run_paper`` for each paper, ``jobs`` at a time; Ctrl-C ends the workers and their kernels."""
+def _run_papers(run_paper, chapters: list[str], jobs: int, stop: threading.Event) -> None:
+    """Run ``run_paper`` for each chapter, ``jobs`` at a time; Ctrl-C ends the workers and their kernels."""
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        for f in [pool.submit(run_paper, p) for p in papers]:
+        for f in [pool.submit(run_paper, p) for p in chapters]:
             f.result()
     except KeyboardInterrupt:  # workers run in their own sessions: end them and their kernels
         stop.set()
@@ -563,17 +563,17 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m fundus_utils.run", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--profile", choices=("smoke", "real", "full"), default="smoke")
-    p.add_argument("--only", action="append", metavar="PAPER",
-                   help="run only this paper's folder (repeat or comma-separate for several)")
+    p.add_argument("--only", action="append", metavar="CHAPTER",
+                   help="run only this chapter's folder (repeat or comma-separate for several)")
     p.add_argument("--data", metavar="DIR", help="real datasets folder (sets $FUNDUS_DATA)")
-    p.add_argument("-j", "--jobs", type=int, default=1, help="papers run in parallel (default 1)")
+    p.add_argument("-j", "--jobs", type=int, default=1, help="chapters run in parallel (default 1)")
     p.add_argument("--out", default=str(REPO_ROOT / "executed"), help="output folder (default executed/)")
     p.add_argument("--notebooks", default=str(REPO_ROOT / "notebooks"), help=argparse.SUPPRESS)
     p.add_argument("--timeout", type=float, default=None, help="seconds per notebook (default none)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="a setting passed to every notebook as overrides (dotted keys; JSON values), repeatable")
     p.add_argument("--force", action="store_true", help="re-execute even notebooks whose stamped execution is current")
-    p.add_argument("--keep-going", action="store_true", help="a failure stops only the rest of its paper")
+    p.add_argument("--keep-going", action="store_true", help="a failure stops only the rest of its chapter")
     return p
 
 

@@ -25,9 +25,9 @@ from fundus_utils.mtl_glaucoma.cv import check_disjoint, fold_parts, official_pa
 from fundus_utils.mtl_glaucoma.data import TaskArrays
 from fundus_utils.mtl_glaucoma.evaluate import evaluate
 from fundus_utils.mtl_glaucoma.fit import build_learner, fit_scheme
-from fundus_utils.train.mtl_schemes import SCHEMES, GradNorm, TaskOptimizers, pcgrad_combine
-from fundus_utils.train.multitask_losses import MultiTaskLoss, fovea_heatmap, fovea_variance
-from fundus_utils.train.multitask_metrics import fovea_from_maps
+from fundus_utils.mtl_glaucoma.schemes import SCHEMES, GradNorm, TaskOptimizers, pcgrad_combine
+from fundus_utils.mtl_glaucoma.losses import MultiTaskLoss, fovea_heatmap, fovea_variance
+from fundus_utils.mtl_glaucoma.metrics import fovea_from_maps
 
 
 # ---------------------------------------------------------------------------------------

@@ -53,6 +53,6 @@ def test_notebook_runs(label: str, executed: dict[str, run.Result]) -> None:
     r = executed.get(label)
     assert r is not None, f"_toc.yml lists executed/{label} but there is no notebooks/{label}.py"
     if r.status == "cancelled":
-        failed = [x.label for x in executed.values() if x.paper == r.paper and x.status == "failed"]
+        failed = [x.label for x in executed.values() if x.chapter == r.chapter and x.status == "failed"]
         pytest.fail(f"{label} was not run: {', '.join(failed)} failed before it (see that test)")
     assert r.succeeded, run.failure_report(r)

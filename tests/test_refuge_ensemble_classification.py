@@ -92,16 +92,16 @@ def test_step_schedule_decays_every_step_epochs():
 
 @pytest.mark.parametrize("schedule", ["one_cycle", "step"])
 def test_fit_member_runs_and_predicts_probabilities(schedule):
-    cfg = config.load("refuge_ensemble", "smoke", cls_epochs=2, cls_bs=8, cls_schedule=schedule, cls_lr_step=1)
+    cfg = config.load("refuge_ensemble", "smoke", cls=dict(epochs=2, bs=8, schedule=schedule, lr_step=1))
     rng = np.random.default_rng(0)
     x = rng.integers(0, 255, (24, 32, 32, 3), dtype=np.uint8)
     y = np.r_[np.zeros(12), np.ones(12)].astype(int)
     learn = cls.fit_member("2gap", x[:16], y[:16], x[16:], y[16:], cfg, progress=False)
     p = cls.predict_member(learn, x, cfg)
     assert p.shape == (24,) and ((p >= 0) & (p <= 1)).all()
-    if schedule == "step":  # lr x0.1 after every epoch (cls_lr_step=1): ParamScheduler's record
+    if schedule == "step":  # lr x0.1 after every epoch (cls.lr_step=1): ParamScheduler's record
         lrs = learn.recorder.hps["lr"]
-        assert lrs[0] == pytest.approx(cfg.cls_lr) and lrs[-1] == pytest.approx(cfg.cls_lr * 0.1)
+        assert lrs[0] == pytest.approx(cfg.cls.lr) and lrs[-1] == pytest.approx(cfg.cls.lr * 0.1)
     with pytest.raises(ValueError, match="single class"):
         cls.fit_member("full", x[:8], np.zeros(8), x[8:], y[8:], cfg, progress=False)
 
@@ -282,7 +282,7 @@ def test_comparisons_report_the_best_member_and_the_stretch_ablation():
 
 
 def test_member_training_follows_the_seed():
-    cfg = config.load("refuge_ensemble", "smoke", cls_epochs=1, cls_bs=8)
+    cfg = config.load("refuge_ensemble", "smoke", **{"cls.epochs": 1, "cls.bs": 8})
     rng = np.random.default_rng(0)
     x = rng.integers(0, 255, (24, 32, 32, 3), dtype=np.uint8)
     y = np.r_[np.zeros(12), np.ones(12)].astype(int)
@@ -300,4 +300,4 @@ def test_asserted_bars_follow_the_configured_scopes():
     with pytest.raises(ValueError, match="unknown scopes"):
         lodo.asserted(bars, ("lodo",))
     for profile in ("smoke", "real", "full"):  # every profile names known scopes
-        lodo.asserted(bars, config.load("refuge_ensemble", profile).cls_asserted_bars)
+        lodo.asserted(bars, config.load("refuge_ensemble", profile).cls.asserted_bars)

@@ -123,7 +123,7 @@ def test_shape_prior_at_the_located_box_scores_in_the_picture_frame() -> None:
     od = np.stack([_ellipse((128, 128), (40, 70), (12, 12), 0), _ellipse((128, 128), (90, 50), (14, 14), 0)])
     oc = np.stack([_ellipse((128, 128), (40, 70), (6, 6), 0), _ellipse((128, 128), (90, 50), (7, 7), 0)])
     train = seg.SegData(np.array(["a", "b"]), np.zeros((2, 128, 128, 3), np.uint8), od, oc)
-    cfg = _cfg(seg_crop_size=64)
+    cfg = _cfg(**{"seg.crop_size": 64})
     p_od, p_oc = seg.shape_priors(train, cfg)
     assert p_od.shape == (64, 64) and p_od[32, 32] and p_oc.sum() < p_od.sum()
     # the prior at a box around a test disc, in the picture frame: close to that disc
@@ -184,7 +184,7 @@ def test_one_radam_for_the_chapter() -> None:
 
     for profile in ("smoke", "real", "full"):
         c = config.load("refuge_ensemble", profile)
-        assert c.seg_opt in ("adam", "radam") and c.fovea_opt in ("adam", "radam")
+        assert c.seg.opt in ("adam", "radam") and c.fovea.opt in ("adam", "radam")
 
 
 def test_record_name_is_the_profiles_own() -> None:
@@ -200,8 +200,8 @@ def test_full_profile_uses_torchvision_weights_and_no_stretch_and_no_fixed_bars(
     from fundus_utils import config
 
     full = config.load("refuge_ensemble", "full")
-    assert full.cls_backbone == "resnet50.tv_in1k" and full.seg_encoder == "resnet34.tv_in1k"
-    assert full.cls_crop_stretch is False and full.seg_opt == full.fovea_opt == "radam"
+    assert full.cls.backbone == "resnet50.tv_in1k" and full.seg.encoder == "resnet34.tv_in1k"
+    assert full.cls.crop_stretch is False and full.seg.opt == full.fovea.opt == "radam"
     for profile in ("smoke", "real", "full"):
         c = config.load("refuge_ensemble", profile)
         for gone in ("seg_min_dice", "fovea_max_error_dd", "cls_min_auc"):
@@ -218,7 +218,7 @@ def test_training_randomness_follows_cfg_seed() -> None:
     oc = np.stack([_ellipse((64, 64), (32 + 0, 30), (3, 3), 0)] * n)
     img = (rng.uniform(0, 255, (n, 64, 64, 3))).astype(np.uint8)
     data = seg.SegData(np.arange(n).astype(str), img, od, oc)
-    kw = dict(seg_crop_size=32, seg_epochs=1, seg_locator=dict(size=32, width=4, depth=2, epochs=1, lr=1e-2, bs=8))
+    kw = dict(seg=dict(crop_size=32, epochs=1, locator=dict(size=32, width=4, depth=2, epochs=1, lr=1e-2, bs=8)))
     w = {}
     for seed in (0, 0, 1):
         learners, _ = seg.train_all(data, _cfg(seed=seed, **kw), models=("unet",), progress=False)

@@ -20,7 +20,7 @@ from fundus_utils.report import paper_values, provenance  # noqa: E402
 
 @pytest.fixture
 def cfg(tmp_path: Path) -> SimpleNamespace:
-    return SimpleNamespace(results_dir=tmp_path / "results", profile="smoke", device="cpu", paper="demo")
+    return SimpleNamespace(results_dir=tmp_path / "results", profile="smoke", device="cpu", chapter="demo")
 
 
 def test_provenance_line(cfg: SimpleNamespace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

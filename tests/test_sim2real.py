@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fundus_utils import config, evaluation, sim2real
+from fundus_utils import config, evaluation
+from fundus_utils.synthetic import sim2real
 from fundus_utils.data.preprocess import letterbox
 from fundus_utils.evaluation import dice
 
 from data_fakes import chase_tree, refuge_variant
 
-TINY = dict(s2r_od_train=8, s2r_od_size=32, s2r_od_epochs=1, s2r_width=4, batch_size=4,
-            s2r_vessel_train=4, s2r_vessel_size=64, s2r_vessel_epochs=1, s2r_vessel_patch=32,
-            s2r_patches_per_image=1, s2r_vessel_bs=2, s2r_vessel_width=4)
+TINY = dict(batch_size=4, s2r=dict(od_train=8, od_size=32, od_epochs=1, width=4, vessel_train=4, vessel_size=64,
+                                   vessel_epochs=1, vessel_patch=32, patches_per_image=1, vessel_bs=2, vessel_width=4))
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def cfg_for(tmp_path, monkeypatch):
     monkeypatch.setenv("FUNDUS_PROGRESS", "0")
 
     def make(root, **extra):
-        cfg = config.load("synthetic", "smoke", **{**TINY, **extra})
+        cfg = config.load("synthetic", "smoke", **TINY, **extra)
         cfg.data_root = root
         return cfg
     return make

@@ -12,7 +12,7 @@ The paper (Section 1, Figure 1) trains five ResNet50 classifiers and averages th
 From the paper: ResNet50 backbone (He et al. 2016), GAP instead of fully connected feature
 layers (Zhou et al. 2016), multi-scale GAP fusion (its refs. 5, 6), 1x1 channel compression,
 cross-entropy, ImageNet initialisation. The paper's ImageNet weights were torchvision's; the
-full profile loads the same ones through timm's ``resnet50.tv_in1k`` tag (``cfg.cls_backbone``;
+full profile loads the same ones through timm's ``resnet50.tv_in1k`` tag (``cfg.cls.backbone``;
 timm's untagged ``resnet50`` would be ``a1_in1k``, weights from a different training recipe).
 Smoke and tests use untrained networks and download nothing. Our reading where the paper is silent:
 
@@ -23,7 +23,7 @@ Smoke and tests use untrained networks and download nothing. Our reading where t
 * CC: 1x1 conv to ``channels // cc_reduction`` (default 8: 2048 -> 256 for ResNet50), BatchNorm,
   ReLU, then GAP and the linear layer;
 * ``full`` and ``disc`` are one architecture (the input differs); which input the 2GAP, 3GAP and
-  CC members see is not stated: it is a setting of the experiment (``cfg.cls_inputs``).
+  CC members see is not stated: it is a setting of the experiment (``cfg.cls.inputs``).
 
 ``backbone`` takes any timm ResNet name, with or without a pretrained tag. For the CPU smoke profile this module registers a
 narrow timm ResNet, ``resnet_narrow`` (BasicBlocks 1-1-1-1, 16-32-64-128 channels, 0.3 M

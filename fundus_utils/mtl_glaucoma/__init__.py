@@ -13,9 +13,9 @@ network                    ``fundus_utils.models.mtl_unet`` (P: U-Net, VGG encod
                            FC, batch-statistics BN (``bn_batch_stats``, full);
                            O: width multiplier, running BN statistics in smoke/real)
 Res34-Unet baseline        ``fundus_utils.models.res_unet`` (Yu et al. 2019; O: decoder)
-losses, fovea target       ``fundus_utils.train.multitask_losses`` (P: BCE, L1, focal
+losses, fovea target       ``fundus_utils.mtl_glaucoma.losses`` (P: BCE, L1, focal
                            gamma 2; C: Gaussian variance 50 px^2 at 256 px, peak 1)
-optimisation schemes       ``fundus_utils.train.mtl_schemes`` (P: STL, Vanilla MTL,
+optimisation schemes       ``fundus_utils.mtl_glaucoma.schemes`` (P: STL, Vanilla MTL,
                            MTL-IO, GradNorm, PCGrad; C: MTL-IO task order and per-task
                            forward passes; O: GradNorm/PCGrad details, AMP)
 post-processing            ``fundus_utils.evaluation.postprocess`` (P: largest connected

@@ -46,7 +46,7 @@ import torch
 
 from ..data import LeakageError, check_leakage
 from ..parallel import in_parallel
-from ..train.mtl_schemes import LABELS
+from .schemes import LABELS
 from .data import TaskArrays
 from .evaluate import evaluate
 from .fit import FittedScheme, fit_scheme, predict, with_last_states

@@ -2,7 +2,7 @@
 
 One :class:`TaskArrays` holds, for the rows of a table at one network input size: the
 images, the OD/OC masks, the fovea heatmaps (an isotropic Gaussian at the fovea, see
-:func:`fundus_utils.train.multitask_losses.fovea_heatmap`), the glaucoma labels, the
+:func:`fundus_utils.data.targets.fovea_heatmap`), the glaucoma labels, the
 fovea coordinates in network pixels and the reference vCDR measured on the resized
 ground-truth masks (the authors' code measures it at the network resolution too).
 
@@ -27,7 +27,7 @@ from scipy import ndimage
 
 from ..data import load_resized
 from ..evaluation import vertical_cdr
-from ..train.multitask_losses import fovea_heatmap, fovea_variance
+from ..data.targets import fovea_heatmap, fovea_variance
 
 
 @dataclass

@@ -41,7 +41,7 @@ from sklearn.metrics import roc_auc_score
 from ..evaluation import dice_per_image, vertical_cdr
 from ..evaluation.glaucoma_score import VCDRLogistic, combined_score, soft_vcdr
 from ..evaluation.postprocess import largest_components
-from ..train.multitask_metrics import fovea_from_maps
+from .metrics import fovea_from_maps
 from .data import TaskArrays
 from .fit import FittedScheme, predict
 

@@ -2,7 +2,7 @@
 
 :func:`fit_scheme` builds the network(s) of a scheme (one :class:`MTLUNet` with every task
 for the MTL schemes; one single-task network per task for STL), a fastai learner per
-network with the scheme's callback and optimizer (:mod:`fundus_utils.train.mtl_schemes`),
+network with the scheme's callback and optimizer (:mod:`fundus_utils.mtl_glaucoma.schemes`),
 and trains with the profile's settings. Paper / code settings (full profile): Adam, lr
 1e-4 held constant, batch size 8 with the last ragged batch dropped, 300 epochs, no data
 augmentation. Smaller profiles use a one-cycle schedule and flips to learn in a few
@@ -38,10 +38,10 @@ from ..models.mtl_unet import MTLUNet, count_parameters
 from ..models.res_unet import Res34UNet
 from ..seed import seed_everything
 from ..train import make_learner, random_flips, tensor_dls
-from ..train.mtl_schemes import SCHEMES, GradNorm, scheme_callback, scheme_opt_func
-from ..train.multitask_losses import MultiTaskLoss
-from ..train.multitask_metrics import task_metrics
 from .data import TaskArrays
+from .losses import MultiTaskLoss
+from .metrics import task_metrics
+from .schemes import SCHEMES, GradNorm, scheme_callback, scheme_opt_func
 
 
 class SkipValidation(Callback):

@@ -3,7 +3,7 @@ validation loss per task, for STL and MTL-IO, at each learning rate.
 
 Each (scheme, learning rate) trains for ``cfg.sweep_epochs`` epochs (default ``cfg.epochs``)
 on the training part of a split with fastai's per-epoch validation on its validation part
-(per-task losses and scores from :mod:`fundus_utils.train.multitask_metrics`); the best
+(per-task losses and scores from :mod:`fundus_utils.mtl_glaucoma.metrics`); the best
 epoch value is kept per task: the highest AUC (glaucoma FC) and Dice (OD, OC), the lowest
 fovea error and the lowest loss.
 Runs are cached like the other experiments.
@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..train.mtl_schemes import LABELS
+from .schemes import LABELS
 from ..parallel import in_parallel
 from .cv import ArrayBank, cache_path, cached, run_seed
 from .fit import fit_scheme

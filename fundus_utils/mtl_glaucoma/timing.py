@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 
 from ..seed import seed_everything
-from ..train.mtl_schemes import LABELS
+from .schemes import LABELS
 from .data import TaskArrays
 from .fit import build_learner, build_model, scheme_tasks
 

@@ -8,8 +8,8 @@ results" gives the final prediction.
 * :func:`fit_member` trains one member with a fastai ``Learner`` (``make_learner``: device,
   AMP and channels_last from ``cfg``), ``CrossEntropyLossFlat``, fastai's ``RAdam`` (the
   chapter's one RAdam, :func:`fundus_utils.train.segmentation.radam`, also used by CE-Net and
-  the fovea U-Net), and either the paper's step schedule (``cfg.cls_schedule == "step"``:
-  fastai ``ParamScheduler`` with lr x ``cfg.cls_lr_gamma`` every ``cfg.cls_lr_step`` epochs)
+  the fovea U-Net), and either the paper's step schedule (``cfg.cls.schedule == "step"``:
+  fastai ``ParamScheduler`` with lr x ``cfg.cls.lr_gamma`` every ``cfg.cls.lr_step`` epochs)
   or a one-cycle schedule (:func:`fundus_utils.train.segmentation.fit_with_schedule`).
 * Weights: the ``full`` profile starts from torchvision's ImageNet ResNet50 weights as the
   paper did, through timm's ``resnet50.tv_in1k`` tag (timm's untagged default would be
@@ -55,9 +55,9 @@ def fit_member(variant: str, x_train: np.ndarray, y_train: np.ndarray, x_valid: 
                cfg: Config, seed: int = 0, progress: bool | None = None):
     """Train ensemble member ``variant`` on uint8 images ``N x H x W x 3`` and 0/1 labels; returns the Learner.
 
-    Settings: ``cfg.cls_backbone``, ``pretrained``, ``cls_cc_reduction``, ``cls_epochs``,
-    ``cls_bs``, ``cls_lr``, ``cls_schedule`` (``"step"`` or ``"one_cycle"``), ``cls_lr_step``,
-    ``cls_lr_gamma``, ``cls_wd``, ``cls_cpu_channels_last`` (channels_last memory format on CPU
+    Settings: ``cfg.cls.backbone``, ``pretrained``, ``cls.cc_reduction``, ``cls.epochs``,
+    ``cls.bs``, ``cls.lr``, ``cls.schedule`` (``"step"`` or ``"one_cycle"``), ``cls.lr_step``,
+    ``cls.lr_gamma``, ``cls.wd``, ``cls.cpu_channels_last`` (channels_last memory format on CPU
     too). The validation images only monitor training (no selection).
     """
     from ..seed import seed_everything
@@ -73,20 +73,20 @@ def fit_member(variant: str, x_train: np.ndarray, y_train: np.ndarray, x_valid: 
     if len(np.unique(y_train)) < 2:
         raise ValueError(f"fit_member({variant}): the training labels hold a single class {np.unique(y_train)}")
     seed_everything(seed)
-    if cfg.cls_cpu_channels_last and not cfg.channels_last:  # measured ~17 % faster for small convs on CPU
+    if cfg.cls.cpu_channels_last and not cfg.channels_last:  # measured ~17 % faster for small convs on CPU
         cfg = dataclasses.replace(cfg, channels_last=True)
     dls = tensor_dls(channels_first(x_train), y_train.astype(np.int64), channels_first(x_valid),
-                     y_valid.astype(np.int64), bs=int(cfg.cls_bs), device=cfg.device, augment=random_flips,
+                     y_valid.astype(np.int64), bs=int(cfg.cls.bs), device=cfg.device, augment=random_flips,
                      num_workers=cfg.num_workers, mean=IMAGENET_MEAN, std=IMAGENET_STD,
-                     drop_last=len(x_train) > cfg.cls_bs)
-    model = create_model("gap_resnet", variant=variant, backbone=cfg.cls_backbone, pretrained=cfg.pretrained,
-                         cc_reduction=cfg.cls_cc_reduction)
-    learn = make_learner(dls, model, CrossEntropyLossFlat(), cfg=cfg, lr=cfg.cls_lr, opt=radam(),
-                         wd=cfg.cls_wd, progress=progress)
-    if cfg.cls_schedule not in ("step", "one_cycle"):
-        raise ValueError(f"cls_schedule must be 'step' or 'one_cycle', got {cfg.cls_schedule!r}")
-    fit_with_schedule(learn, int(cfg.cls_epochs), float(cfg.cls_lr), cfg.cls_schedule, int(cfg.cls_lr_step),
-                      float(cfg.cls_lr_gamma))
+                     drop_last=len(x_train) > cfg.cls.bs)
+    model = create_model("gap_resnet", variant=variant, backbone=cfg.cls.backbone, pretrained=cfg.pretrained,
+                         cc_reduction=cfg.cls.cc_reduction)
+    learn = make_learner(dls, model, CrossEntropyLossFlat(), cfg=cfg, lr=cfg.cls.lr, opt=radam(),
+                         wd=cfg.cls.wd, progress=progress)
+    if cfg.cls.schedule not in ("step", "one_cycle"):
+        raise ValueError(f"cls.schedule must be 'step' or 'one_cycle', got {cfg.cls.schedule!r}")
+    fit_with_schedule(learn, int(cfg.cls.epochs), float(cfg.cls.lr), cfg.cls.schedule, int(cfg.cls.lr_step),
+                      float(cfg.cls.lr_gamma))
     return learn
 
 

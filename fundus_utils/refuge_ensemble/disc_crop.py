@@ -4,7 +4,7 @@ Zhao et al. (Section 4.2): "we locate the optic disc area, and then take it as t
 size about twice the diameter of the optic disc, and then resize it to 512x512". The disc
 is located "by the segmentation model"; for speed the book uses the plain U-Net of
 :func:`fundus_utils.train.segmentation.fit_segmenter`, trained on optic-disc masks of the
-*training* images only at a low resolution (``cfg.cls_locator["size"]``):
+*training* images only at a low resolution (``cfg.cls.locator["size"]``):
 
 1. :func:`fit_locator` trains the U-Net (Dice + BCE) on standardised images and OD masks;
 2. :func:`locate` gives disc probabilities for any images;
@@ -14,7 +14,7 @@ is located "by the segmentation model"; for speed the book uses the plain U-Net 
    square box centred on its centroid with side ``factor`` x the disc diameter (the larger of
    its vertical and horizontal extent), in pixels of the image to crop;
 4. :func:`crop_discs` cuts (zero-padded where the box leaves the picture) and resizes;
-5. :func:`stretch_contrast` (optional, ``cfg.cls_crop_stretch``; our addition, the paper states no
+5. :func:`stretch_contrast` (optional, ``cfg.cls.crop_stretch``; our addition, the paper states no
    preprocessing) maps each crop's 1st-99th percentile of every channel to 0-255, so that the
    pale cup stands out from the rim whatever the camera's brightness (on the synthetic twin it
    lifts a disc member from AUC ~0.65 to ~0.8 at the same compute).
@@ -72,7 +72,7 @@ def locator_inputs(images: np.ndarray, size: int) -> np.ndarray:
 def fit_locator(images: np.ndarray, od_masks: np.ndarray, cfg: Config, progress: bool | None = None):
     """A U-Net trained on ``images`` (uint8 ``N x H x W x 3``) and their OD masks (bool ``N x H x W``).
 
-    Settings from ``cfg.cls_locator`` (size, width, depth, epochs, lr, bs). Returns the fastai Learner.
+    Settings from ``cfg.cls.locator`` (size, width, depth, epochs, lr, bs). Returns the fastai Learner.
     """
     from ..train.segmentation import fit_segmenter
 
@@ -80,7 +80,7 @@ def fit_locator(images: np.ndarray, od_masks: np.ndarray, cfg: Config, progress:
         raise ValueError(f"fit_locator: {len(images)} images but {len(od_masks)} OD masks")
     if len(images) < 4:
         raise ValueError(f"fit_locator: need at least 4 training images with OD masks, got {len(images)}")
-    p = cfg.cls_locator
+    p = cfg.cls.locator
     size = int(p["size"])
     x = locator_inputs(images, size)
     y = np.stack([cv2.resize(m.astype(np.uint8), (size, size), interpolation=cv2.INTER_NEAREST) for m in od_masks])
@@ -89,10 +89,10 @@ def fit_locator(images: np.ndarray, od_masks: np.ndarray, cfg: Config, progress:
 
 
 def locate(learn, images: np.ndarray, cfg: Config) -> np.ndarray:
-    """Disc probabilities ``N x s x s`` (``s = cfg.cls_locator["size"]``) for uint8 images ``N x H x W x 3``."""
+    """Disc probabilities ``N x s x s`` (``s = cfg.cls.locator["size"]``) for uint8 images ``N x H x W x 3``."""
     from ..train.segmentation import predict_probabilities
 
-    x = locator_inputs(images, int(cfg.cls_locator["size"]))
+    x = locator_inputs(images, int(cfg.cls.locator["size"]))
     return predict_probabilities(learn, x, cfg) if len(x) else np.zeros((0,) + x.shape[-2:], np.float32)
 
 

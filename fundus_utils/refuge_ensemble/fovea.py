@@ -29,7 +29,7 @@ Our reading (the paper is silent)
       extent of the ground-truth OD mask), as the ADAM/REFUGE challenges report them.
 Baseline (the MTL-IO paper, Pascal et al. 2022)
     * A Gaussian heatmap at the fovea (variance 50 px^2 at 256 px, see
-      :func:`fundus_utils.train.multitask_losses.fovea_heatmap`), regressed with L1 by the
+      :func:`fundus_utils.data.targets.fovea_heatmap`), regressed with L1 by the
       same U-Net through a sigmoid; the fovea is the centre of mass of the prediction
       (:func:`fundus_utils.evaluation.postprocess.fovea_location`). It locates no OD.
 Bars (:func:`bars`)
@@ -62,7 +62,7 @@ from ..evaluation.stats import bootstrap_ci
 from ..models import create_model
 from ..train.learner import make_learner, predict_batches
 from ..train.loaders import random_flips, tensor_dls
-from ..train.multitask_losses import fovea_heatmap, fovea_variance
+from ..data.targets import fovea_heatmap, fovea_variance
 from ..train.segmentation import fit_with_schedule, optimizer
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -254,7 +254,7 @@ class MapLoss(nn.Module):
 
 def fit_map_regressor(x: np.ndarray, maps: np.ndarray, cfg: Config, loss: str = "l2", output: str = "linear",
                       valid_fraction: float = 0.1, progress: bool | None = None):
-    """Train a U-Net (``cfg.fovea_width``, ``cfg.fovea_depth``) to regress ``maps`` from images ``x``.
+    """Train a U-Net (``cfg.fovea.width``, ``cfg.fovea.depth``) to regress ``maps`` from images ``x``.
 
     Optimiser, schedule, epochs, batch size and learning rate come from ``cfg.fovea_*``;
     the last ``valid_fraction`` of the samples only monitors training. Returns the fastai Learner.
@@ -263,13 +263,13 @@ def fit_map_regressor(x: np.ndarray, maps: np.ndarray, cfg: Config, loss: str = 
         raise ValueError(f"x has {len(x)} images but maps has {len(maps)}")
     n_valid = max(1, int(len(x) * valid_fraction))
     y = maps[:, None].astype(np.float32)
-    dls = tensor_dls(x[:-n_valid], y[:-n_valid], x[-n_valid:], y[-n_valid:], bs=cfg.fovea_bs, device=cfg.device,
-                     augment=_hflip, drop_last=len(x) - n_valid > cfg.fovea_bs, mean=IMAGENET_MEAN, std=IMAGENET_STD,
+    dls = tensor_dls(x[:-n_valid], y[:-n_valid], x[-n_valid:], y[-n_valid:], bs=cfg.fovea.bs, device=cfg.device,
+                     augment=_hflip, drop_last=len(x) - n_valid > cfg.fovea.bs, mean=IMAGENET_MEAN, std=IMAGENET_STD,
                      num_workers=None if cfg.device != "cpu" else 0)
-    model = create_model("unet", in_channels=3, out_channels=1, width=cfg.fovea_width, depth=cfg.fovea_depth)
-    learn = make_learner(dls, model, MapLoss(loss, output), cfg=cfg, lr=cfg.fovea_lr, opt=optimizer(cfg.fovea_opt),
+    model = create_model("unet", in_channels=3, out_channels=1, width=cfg.fovea.width, depth=cfg.fovea.depth)
+    learn = make_learner(dls, model, MapLoss(loss, output), cfg=cfg, lr=cfg.fovea.lr, opt=optimizer(cfg.fovea.opt),
                          progress=progress)
-    fit_with_schedule(learn, cfg.fovea_epochs, cfg.fovea_lr, cfg.fovea_schedule)
+    fit_with_schedule(learn, cfg.fovea.epochs, cfg.fovea.lr, cfg.fovea.schedule)
     return learn
 
 
@@ -289,26 +289,26 @@ def predict_maps(learn, x: np.ndarray, cfg: Config, bs: int = 16) -> np.ndarray:
 def open_tables(cfg: Config) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Training table (rows with OD centre and fovea) and named test tables.
 
-    The twin ``cfg.fovea_twin`` gives both (``cfg.fovea_train_splits`` / ``cfg.fovea_test_splits``);
-    with ``cfg.fovea_real_test`` set (the real profile), that dataset's test split is a further
+    The twin ``cfg.fovea.twin`` gives both (``cfg.fovea.train_splits`` / ``cfg.fovea.test_splits``);
+    with ``cfg.fovea.real_test`` set (the real profile), that dataset's test split is a further
     test set, scored where it has ground truth (this REFUGE copy: OD centre only). Without a
     twin (full) the training data is ``cfg.dataset`` itself, which then must carry fovea positions.
     """
     from ..data import open_dataset
 
-    if cfg.fovea_twin is not None:
-        table, name = open_dataset("synthetic-refuge", **cfg.fovea_twin), "synthetic-refuge"
+    if cfg.fovea.twin is not None:
+        table, name = open_dataset("synthetic-refuge", **cfg.fovea.twin), "synthetic-refuge"
     else:
         table, name = open_dataset(cfg.dataset, cfg.data_root), cfg.dataset
-    train = table[table["split"].isin(cfg.fovea_train_splits)]
+    train = table[table["split"].isin(cfg.fovea.train_splits)]
     fovea_known = pd.to_numeric(train.get("fovea_x", pd.Series(np.nan, index=train.index)), errors="coerce").notna()
     if not fovea_known.any():
-        raise ValueError(f"{name}: no fovea positions in splits {cfg.fovea_train_splits}; the bi-distance map needs "
+        raise ValueError(f"{name}: no fovea positions in splits {cfg.fovea.train_splits}; the bi-distance map needs "
                          f"them (REFUGE's Training400 Fovea_location.xlsx, or run with a twin)")
-    tests = {name: table[table["split"].isin(cfg.fovea_test_splits)]}
-    if cfg.fovea_real_test:
-        real = open_dataset(cfg.fovea_real_test, cfg.data_root)
-        tests[cfg.fovea_real_test] = real[real["split"] == "test"]
+    tests = {name: table[table["split"].isin(cfg.fovea.test_splits)]}
+    if cfg.fovea.real_test:
+        real = open_dataset(cfg.fovea.real_test, cfg.data_root)
+        tests[cfg.fovea.real_test] = real[real["split"] == "test"]
     return train[fovea_known], tests
 
 
@@ -325,7 +325,7 @@ def train_methods(train: LandmarkData, cfg: Config, progress: bool | None = None
     for k, (kind, loss, output) in enumerate((("bidistance", "l2", "linear"), ("heatmap", "l1", "sigmoid"))):
         t = time.perf_counter()
         seed_everything(cfg.seed + k)
-        maps = target_maps(train, kind, cfg.fovea_gamma, cfg.fovea_heatmap_variance_256)
+        maps = target_maps(train, kind, cfg.fovea.gamma, cfg.fovea.heatmap_variance_256)
         learners[kind] = fit_map_regressor(train.x, maps, cfg, loss=loss, output=output, progress=progress)
         seconds[kind] = time.perf_counter() - t
     return learners, seconds
@@ -333,7 +333,7 @@ def train_methods(train: LandmarkData, cfg: Config, progress: bool | None = None
 
 def predict_landmarks(learners: dict, test: LandmarkData, cfg: Config) -> dict[str, dict[str, np.ndarray]]:
     """Per method: predicted ``map`` and landmark coordinates (``od``, ``fovea``; the heatmap has no OD)."""
-    sigma = cfg.fovea_log_sigma * test.size
+    sigma = cfg.fovea.log_sigma * test.size
     out = {}
     maps = predict_maps(learners["bidistance"], test.x, cfg)
     od, fov = locate_bidistance(maps, test.x, sigma)

@@ -8,7 +8,7 @@ the held-out one. :func:`in_domain_fold` adds the reference without domain shift
 patient-level split across all domains (train/val rows train, ``test`` rows are scored).
 
 Our reading where the paper is silent: each fold's training rows lose a patient-level
-``cfg.lodo_monitor_fraction`` that monitors training (losses only: no checkpoint or
+``cfg.lodo.monitor_fraction`` that monitors training (losses only: no checkpoint or
 hyper-parameter is chosen on it, and nothing on the held-out domain); only rows with a
 glaucoma label train or score the classifiers, while the disc locator may also learn from
 unlabelled training-domain rows that have OD masks (REFUGE Validation400 in the real copy).
@@ -19,7 +19,7 @@ Bars (:func:`bars`): the ensemble's AUC must beat chance on the in-domain test s
 so each labelled image is scored exactly once, by models that never saw its domain; the pooled
 AUC also asks the folds' scores to be on a common scale, a stricter test than each fold's own). :func:`comparisons` reports, without
 asserting, the ensemble against its best member and the contrast-stretch ablation
-(``cfg.cls_stretch_ablation``: those members trained once more on unstretched crops, in-domain
+(``cfg.cls.stretch_ablation``: those members trained once more on unstretched crops, in-domain
 fold only).
 """
 from __future__ import annotations
@@ -193,44 +193,44 @@ def load_od_masks(table: pd.DataFrame, rows: np.ndarray, side: int, group_column
 
 def run_fold(table: pd.DataFrame, images: np.ndarray, fold: Fold, cfg: Config, domain_column: str,
              seed: int = 0) -> tuple[pd.DataFrame, dict[str, Any], np.ndarray]:
-    """Train the locator and every member of ``cfg.cls_members`` on ``fold``; predictions for its test rows.
+    """Train the locator and every member of ``cfg.cls.members`` on ``fold``; predictions for its test rows.
 
-    ``images`` are the table's pictures at ``cfg.cls_source_size`` (:func:`load_square`).
+    ``images`` are the table's pictures at ``cfg.cls.source_size`` (:func:`load_square`).
     Returns (long predictions, bookkeeping, a few test disc crops).
     """
     check_fold(table, fold, domain_column)
     t0 = time.perf_counter()
     used = np.concatenate([fold.train, fold.valid, fold.test])
-    loc_size = int(cfg.cls_locator["size"])
+    loc_size = int(cfg.cls.locator["size"])
     loc_rows = fold.locator
-    cap = cfg.cls_locator.get("max_images")
+    cap = cfg.cls.locator.get("max_images")
     if cap and len(loc_rows) > cap:  # a random subset (seeded), for speed
         loc_rows = np.sort(np.random.default_rng(seed).choice(loc_rows, size=int(cap), replace=False))
     masks = load_od_masks(table, loc_rows, loc_size)
     locator = disc_crop.fit_locator(images[loc_rows], masks, cfg, progress=False)
     probs = disc_crop.locate(locator, images[used], cfg)
-    boxes = disc_crop.disc_boxes(probs, images.shape[1], factor=cfg.cls_crop_factor, fallback="centre",
-                                 fallback_diameter=cfg.cls_fallback_diameter,
+    boxes = disc_crop.disc_boxes(probs, images.shape[1], factor=cfg.cls.crop_factor, fallback="centre",
+                                 fallback_diameter=cfg.cls.fallback_diameter,
                                  ids=table["image_id"].astype(str).to_numpy()[used].tolist())
-    raw_crops = disc_crop.crop_discs(images[used], boxes, int(cfg.cls_crop_size))
-    crops = disc_crop.stretch_contrast(raw_crops) if cfg.cls_crop_stretch else raw_crops
-    full = disc_crop.resize_stack(images[used], int(cfg.cls_image_size))
+    raw_crops = disc_crop.crop_discs(images[used], boxes, int(cfg.cls.crop_size))
+    crops = disc_crop.stretch_contrast(raw_crops) if cfg.cls.crop_stretch else raw_crops
+    full = disc_crop.resize_stack(images[used], int(cfg.cls.image_size))
     inputs = {"image": full, "disc": crops}
     n_tr, n_va = len(fold.train), len(fold.valid)
     part = {"train": slice(0, n_tr), "valid": slice(n_tr, n_tr + n_va), "test": slice(n_tr + n_va, None)}
     y = table["glaucoma"].to_numpy()[used].astype(int)
     probs_by_model: dict[str, np.ndarray] = {}
-    for i, member in enumerate(cfg.cls_members):
-        x = inputs[cfg.cls_inputs[member]]
+    for i, member in enumerate(cfg.cls.members):
+        x = inputs[cfg.cls.inputs[member]]
         learn = cls.fit_member(member, x[part["train"]], y[part["train"]], x[part["valid"]], y[part["valid"]],
                                cfg, seed=seed + i, progress=False)
         probs_by_model[member] = cls.predict_member(learn, x[part["test"]], cfg)
-    probs_by_model[cls.ENSEMBLE] = cls.ensemble_probability(probs_by_model, cfg.cls_members)
-    ablate = getattr(cfg, "cls_stretch_ablation", ()) if cfg.cls_crop_stretch and fold.scenario == IN_DOMAIN else ()
+    probs_by_model[cls.ENSEMBLE] = cls.ensemble_probability(probs_by_model, cfg.cls.members)
+    ablate = cfg.cls.get("stretch_ablation", ()) if cfg.cls.crop_stretch and fold.scenario == IN_DOMAIN else ()
     for member in ablate:  # the same member and seed on unstretched crops (not part of the ensemble)
-        if cfg.cls_inputs[member] != "disc":
-            raise ValueError(f"cls_stretch_ablation: member {member!r} does not see the disc crop")
-        i = list(cfg.cls_members).index(member)
+        if cfg.cls.inputs[member] != "disc":
+            raise ValueError(f"cls.stretch_ablation: member {member!r} does not see the disc crop")
+        i = list(cfg.cls.members).index(member)
         learn = cls.fit_member(member, raw_crops[part["train"]], y[part["train"]], raw_crops[part["valid"]],
                                y[part["valid"]], cfg, seed=seed + i, progress=False)
         probs_by_model[member + NO_STRETCH] = cls.predict_member(learn, raw_crops[part["test"]], cfg)
@@ -249,11 +249,11 @@ def run_fold(table: pd.DataFrame, images: np.ndarray, fold: Fold, cfg: Config, d
 def run_lodo(table: pd.DataFrame, cfg: Config, domains: Sequence[str] | None = None,
              in_domain: bool = True) -> LodoResult:
     """All LODO folds (and the in-domain reference when ``in_domain``), with ``cfg.lodo_*`` settings."""
-    col = cfg.lodo_domain_column
-    folds = domain_folds(table, col, domains, cfg.lodo_monitor_fraction, cfg.seed)
+    col = cfg.lodo.domain_column
+    folds = domain_folds(table, col, domains, cfg.lodo.monitor_fraction, cfg.seed)
     if in_domain:
-        folds.append(in_domain_fold(table, col, domains, cfg.lodo_monitor_fraction, cfg.seed))
-    images = load_square(table, int(cfg.cls_source_size))
+        folds.append(in_domain_fold(table, col, domains, cfg.lodo.monitor_fraction, cfg.seed))
+    images = load_square(table, int(cfg.cls.source_size))
     preds, infos, crops = [], [], {}
     for fold in progress(folds, "LODO folds"):
         p, info, c = run_fold(table, images, fold, cfg, col, seed=cfg.seed)
@@ -330,7 +330,7 @@ def bars(predictions: pd.DataFrame, model: str = cls.ENSEMBLE) -> list[Bar]:
     return out
 
 
-BAR_SCOPES = {IN_DOMAIN: "in-domain", "pooled": "pooled held-out"}  # cfg.cls_asserted_bars key -> words in the bar name
+BAR_SCOPES = {IN_DOMAIN: "in-domain", "pooled": "pooled held-out"}  # cfg.cls.asserted_bars key -> words in the bar name
 
 
 def asserted(bars_: Sequence[Bar], scopes: Sequence[str]) -> list[bool]:
@@ -338,11 +338,11 @@ def asserted(bars_: Sequence[Bar], scopes: Sequence[str]) -> list[bool]:
 
     A profile whose in-domain test split is too small to support a bar (the smoke twin: about a hundred
     images, where an AUC of 0.65 has a 95 % interval reaching down to chance) reports that bar without
-    asserting it (``cfg.cls_asserted_bars``).
+    asserting it (``cfg.cls.asserted_bars``).
     """
     unknown = [s for s in scopes if s not in BAR_SCOPES]
     if unknown:
-        raise ValueError(f"cls_asserted_bars: unknown scopes {unknown}; use {sorted(BAR_SCOPES)}")
+        raise ValueError(f"cls.asserted_bars: unknown scopes {unknown}; use {sorted(BAR_SCOPES)}")
     return [any(BAR_SCOPES[s] in b.name for s in scopes) for b in bars_]
 
 
@@ -375,19 +375,19 @@ def comparisons(predictions: pd.DataFrame, members: Sequence[str]) -> list[Bar]:
 # --------------------------------------------------------------------------- real datasets
 
 def open_domains(cfg: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The real datasets of ``cfg.lodo_datasets`` found under the data root, concatenated.
+    """The real datasets of ``cfg.lodo.datasets`` found under the data root, concatenated.
 
     Returns (table, presence) where presence has one row per dataset: status, images,
     glaucoma-labelled images, note. Raises ``MissingDatasetError`` with every absent
-    dataset's manifest message when fewer than ``cfg.lodo_min_datasets`` are present.
+    dataset's manifest message when fewer than ``cfg.lodo.min_datasets`` are present.
     """
     from ..data.errors import MissingDatasetError
     from ..data.registry import get, missing_message
     from ..data.summary import open_present
 
     tables, rows, notes = [], [], []
-    for name in cfg.lodo_datasets:
-        o = open_present(name, cfg.data_root, **(cfg.lodo_open_kwargs.get(name) or {}))
+    for name in cfg.lodo.datasets:
+        o = open_present(name, cfg.data_root, **(cfg.lodo.open_kwargs.get(name) or {}))
         labelled = int(o.table["glaucoma"].notna().sum()) if o.present and "glaucoma" in o.table else 0
         rows.append(dict(dataset=name, status=o.status, images=len(o.table) if o.present else 0,
                          glaucoma_labelled=labelled, note=o.note))
@@ -400,9 +400,9 @@ def open_domains(cfg: Config) -> tuple[pd.DataFrame, pd.DataFrame]:
             looked = Path(cfg.data_root) / entry.folder if cfg.data_root is not None and entry.folder else None
             notes.append(missing_message(entry, looked) if o.status == "absent" else f"{name}: {o.note}")
     presence = pd.DataFrame(rows).set_index("dataset")
-    if len(tables) < cfg.lodo_min_datasets:
+    if len(tables) < cfg.lodo.min_datasets:
         raise MissingDatasetError(
-            f"leave-one-dataset-out needs at least {cfg.lodo_min_datasets} datasets with glaucoma labels; found "
+            f"leave-one-dataset-out needs at least {cfg.lodo.min_datasets} datasets with glaucoma labels; found "
             f"{[t['dataset'].iloc[0] for t in tables]} under {cfg.data_root}.\n" + "\n".join(notes) +
             "\n(see data_manifests/<name>.yaml for where to get each and the layout expected)")
     return pd.concat(tables, ignore_index=True), presence

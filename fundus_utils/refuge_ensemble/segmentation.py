@@ -12,11 +12,11 @@ Our reading where the paper is silent
       segmentation is not listed with the whole-image tasks, and CE-Net's own OD/OC
       experiments use disc-centred crops, so we segment crops. Training crops are centred
       on the *ground-truth* disc (centre of mass of the OD mask, side = 2 x its larger
-      extent) with a random shift and scale (``seg_jitter``) so the networks tolerate
+      extent) with a random shift and scale (``seg.jitter``) so the networks tolerate
       localisation errors; test crops are centred on the disc found by a low-resolution
       U-Net locator trained on the training images only
       (:mod:`fundus_utils.refuge_ensemble.disc_crop`), never on test ground truth, then
-      (``seg_refine`` times) re-centred on the segmenter's own first-pass disc and segmented again.
+      (``seg.refine`` times) re-centred on the segmenter's own first-pass disc and segmented again.
     * Output: two sigmoid channels, OD and OC (multi-label, the cup is not forced inside
       the disc), Dice loss averaged over both; each thresholded at 0.5 and reduced to its
       largest connected component; "with ellipse" replaces each by its fitted ellipse.
@@ -30,8 +30,8 @@ Our reading where the paper is silent
       networks' output, so it is scored in the same frame at the same resolution. A segmenter
       must beat it on OD and OC Dice and on the vCDR error (the prior's vCDR is a constant);
       the glaucoma AUC of the predicted vCDR must beat chance.
-    * Weights: ``cfg.seg_pretrained`` loads torchvision's ImageNet ResNet-34 (timm tag
-      ``cfg.seg_encoder`` = ``resnet34.tv_in1k`` in ``full``; timm's untagged default would be
+    * Weights: ``cfg.seg.pretrained`` loads torchvision's ImageNet ResNet-34 (timm tag
+      ``cfg.seg.encoder`` = ``resnet34.tv_in1k`` in ``full``; timm's untagged default would be
       ``a1_in1k``); smoke and tests build untrained encoders and download nothing.
 """
 from __future__ import annotations
@@ -112,28 +112,28 @@ def load_seg_data(table: pd.DataFrame, size: int) -> SegData:
 def open_tables(cfg: Config) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """The training table and the named test tables of the segmentation experiment.
 
-    smoke: the twin ``cfg.seg_twin`` (``cfg.seg_train_splits`` / ``cfg.seg_test_splits``,
+    smoke: the twin ``cfg.seg.twin`` (``cfg.seg.train_splits`` / ``cfg.seg.test_splits``,
     patient-level); real/full: ``cfg.dataset`` (REFUGE) with the same split names, plus every
-    masked row of each dataset in ``cfg.seg_extra_tests`` (e.g. Drishti-GS1) as a further test set.
+    masked row of each dataset in ``cfg.seg.extra_tests`` (e.g. Drishti-GS1) as a further test set.
     """
     from ..data import open_dataset
 
-    if cfg.seg_twin is not None:
-        table = open_dataset("synthetic-refuge", **cfg.seg_twin)
+    if cfg.seg.twin is not None:
+        table = open_dataset("synthetic-refuge", **cfg.seg.twin)
         name = "synthetic-refuge"
     else:
         table = open_dataset(cfg.dataset, cfg.data_root)
         name = cfg.dataset
     masked = table["od_mask"].map(lambda p: isinstance(p, str) and bool(p))
-    train = table[masked & table["split"].isin(cfg.seg_train_splits)]
-    tests = {name: table[masked & table["split"].isin(cfg.seg_test_splits)]}
-    for extra in cfg.seg_extra_tests:
+    train = table[masked & table["split"].isin(cfg.seg.train_splits)]
+    tests = {name: table[masked & table["split"].isin(cfg.seg.test_splits)]}
+    for extra in cfg.seg.extra_tests:
         t = open_dataset(extra, cfg.data_root)
         tests[extra] = t[t["od_mask"].map(lambda p: isinstance(p, str) and bool(p))]
     for what, t in [("training", train), *tests.items()]:
         if len(t) == 0:
             raise ValueError(f"segmentation: no images with OD/OC masks for {what} "
-                             f"(splits {cfg.seg_train_splits} / {cfg.seg_test_splits})")
+                             f"(splits {cfg.seg.train_splits} / {cfg.seg.test_splits})")
     return train, tests
 
 
@@ -183,8 +183,8 @@ def crop_inputs(images: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
 
 # --------------------------------------------------------------------------- disc locator
 def fit_locator(train: SegData, cfg: Config, progress: bool | None = None):
-    """Low-resolution U-Net on whole training pictures and their OD masks (``cfg.seg_locator``)."""
-    p = cfg.seg_locator
+    """Low-resolution U-Net on whole training pictures and their OD masks (``cfg.seg.locator``)."""
+    p = cfg.seg.locator
     size = int(p["size"])
     x = disc_crop.locator_inputs(train.images, size)
     y = np.stack([cv2.resize(m.astype(np.uint8), (size, size), interpolation=cv2.INTER_AREA) for m in train.od]) > 0
@@ -194,21 +194,21 @@ def fit_locator(train: SegData, cfg: Config, progress: bool | None = None):
 
 def locate_boxes(locator, data: SegData, cfg: Config) -> disc_crop.DiscBoxes:
     """Test crop boxes from the locator's predicted discs (centre fallback counted, see ``disc_crop``)."""
-    x = disc_crop.locator_inputs(data.images, int(cfg.seg_locator["size"]))
+    x = disc_crop.locator_inputs(data.images, int(cfg.seg.locator["size"]))
     probs = predict_probabilities(locator, x, cfg)
-    return disc_crop.disc_boxes(probs, data.images.shape[1:3], factor=cfg.seg_crop_factor, fallback="centre",
+    return disc_crop.disc_boxes(probs, data.images.shape[1:3], factor=cfg.seg.crop_factor, fallback="centre",
                                 ids=list(data.image_id))
 
 
 # --------------------------------------------------------------------------- segmenters
 def build_segmenter(name: str, cfg: Config) -> nn.Module:
-    """``"cenet"`` (CE-Net, ``cfg.seg_cenet_width``) or ``"unet"`` (``cfg.seg_unet_width``/``depth``), 2 outputs."""
+    """``"cenet"`` (CE-Net, ``cfg.seg.cenet_width``) or ``"unet"`` (``cfg.seg.unet_width``/``depth``), 2 outputs."""
     if name == "cenet":
-        return create_model("cenet", in_channels=3, out_channels=2, width=cfg.seg_cenet_width,
-                            pretrained=cfg.seg_pretrained, encoder=cfg.seg_encoder)
+        return create_model("cenet", in_channels=3, out_channels=2, width=cfg.seg.cenet_width,
+                            pretrained=cfg.seg.pretrained, encoder=cfg.seg.encoder)
     if name == "unet":
-        return create_model("unet", in_channels=3, out_channels=2, width=cfg.seg_unet_width,
-                            depth=cfg.seg_unet_depth)
+        return create_model("unet", in_channels=3, out_channels=2, width=cfg.seg.unet_width,
+                            depth=cfg.seg.unet_depth)
     raise ValueError(f"unknown segmenter {name!r}; choose cenet or unet")
 
 
@@ -219,12 +219,12 @@ def fit_segmenter_on_crops(name: str, x: np.ndarray, y: np.ndarray, cfg: Config,
         raise ValueError(f"x has {len(x)} crops but y has {len(y)}")
     n_valid = max(1, int(len(x) * valid_fraction))
     y = y.astype(np.uint8)
-    dls = tensor_dls(x[:-n_valid], y[:-n_valid], x[-n_valid:], y[-n_valid:], bs=cfg.seg_bs, device=cfg.device,
-                     augment=random_flips, drop_last=len(x) - n_valid > cfg.seg_bs, mean=IMAGENET_MEAN,
+    dls = tensor_dls(x[:-n_valid], y[:-n_valid], x[-n_valid:], y[-n_valid:], bs=cfg.seg.bs, device=cfg.device,
+                     augment=random_flips, drop_last=len(x) - n_valid > cfg.seg.bs, mean=IMAGENET_MEAN,
                      std=IMAGENET_STD)
-    learn = make_learner(dls, build_segmenter(name, cfg), DiceLoss(), cfg=cfg, lr=cfg.seg_lr,
-                         opt=optimizer(cfg.seg_opt), progress=progress)
-    fit_with_schedule(learn, cfg.seg_epochs, cfg.seg_lr, cfg.seg_schedule, cfg.seg_lr_step, cfg.seg_lr_gamma)
+    learn = make_learner(dls, build_segmenter(name, cfg), DiceLoss(), cfg=cfg, lr=cfg.seg.lr,
+                         opt=optimizer(cfg.seg.opt), progress=progress)
+    fit_with_schedule(learn, cfg.seg.epochs, cfg.seg.lr, cfg.seg.schedule, cfg.seg.lr_step, cfg.seg.lr_gamma)
     return learn
 
 
@@ -299,8 +299,8 @@ def train_all(train: SegData, cfg: Config, models=("cenet", "unet"),
 
     from ..seed import seed_everything
 
-    s = cfg.seg_crop_size
-    boxes = truth_boxes(train.od, cfg.seg_crop_factor, cfg.seg_jitter, seed=cfg.seed)
+    s = cfg.seg.crop_size
+    boxes = truth_boxes(train.od, cfg.seg.crop_factor, cfg.seg.jitter, seed=cfg.seed)
     x = crop_inputs(train.images, boxes, s)
     y = np.stack([crop_masks(train.od, boxes, s), crop_masks(train.oc, boxes, s)], axis=1)
     learners, timings = {}, {}
@@ -323,13 +323,13 @@ def refine_boxes(od_probs: np.ndarray, boxes: np.ndarray, factor: float = 2.0) -
 
 
 def shape_priors(train: SegData, cfg: Config) -> tuple[np.ndarray, np.ndarray]:
-    """The image-blind baseline in the crop frame: mean OD and OC masks (``seg_crop_size`` px) of the training crops.
+    """The image-blind baseline in the crop frame: mean OD and OC masks (``seg.crop_size`` px) of the training crops.
 
-    Crops are cut like the networks' training crops (2 x the ground-truth disc, ``cfg.seg_crop_factor``)
+    Crops are cut like the networks' training crops (2 x the ground-truth disc, ``cfg.seg.crop_factor``)
     but without jitter; :func:`fundus_utils.evaluation.shape_prior` centres and averages them.
     """
-    boxes = truth_boxes(train.od, cfg.seg_crop_factor, jitter=0.0)
-    s = cfg.seg_crop_size
+    boxes = truth_boxes(train.od, cfg.seg.crop_factor, jitter=0.0)
+    s = cfg.seg.crop_size
     return shape_prior(crop_masks(train.od, boxes, s)), shape_prior(crop_masks(train.oc, boxes, s))
 
 
@@ -354,17 +354,17 @@ def evaluate(learners: dict[str, object], test: SegData, cfg: Config,
     (post-processing ``"none"``), placed on the same located boxes the networks' crops start from.
     """
     located = locate_boxes(learners["locator"], test, cfg)
-    x = crop_inputs(test.images, located.boxes, cfg.seg_crop_size)
+    x = crop_inputs(test.images, located.boxes, cfg.seg.crop_size)
     per_image, masks = {}, {}
     for name, learn in learners.items():
         if name == "locator":
             continue
         boxes = located.boxes
         probs = predict_crops(learn, x, cfg)
-        for _ in range(cfg.seg_refine):  # re-centre each crop on the model's own disc, then segment again
+        for _ in range(cfg.seg.refine):  # re-centre each crop on the model's own disc, then segment again
             od_p = paste(probs[:, 0], boxes, test.od.shape[1:])
-            boxes = refine_boxes(od_p, boxes, cfg.seg_crop_factor)
-            probs = predict_crops(learn, crop_inputs(test.images, boxes, cfg.seg_crop_size), cfg)
+            boxes = refine_boxes(od_p, boxes, cfg.seg.crop_factor)
+            probs = predict_crops(learn, crop_inputs(test.images, boxes, cfg.seg.crop_size), cfg)
         od_p = paste(probs[:, 0], boxes, test.od.shape[1:])
         oc_p = paste(probs[:, 1], boxes, test.od.shape[1:])
         for post, ell in (("none", False), ("ellipse", True)):
@@ -421,14 +421,14 @@ def bars(result: SegResult, test: SegData, label: str = "", post: str = "ellipse
 
 
 def asserted(bars_: Sequence[Bar], prefixes: Sequence[str] | None) -> list[bool]:
-    """Which of :func:`bars` are asserted (``cfg.seg_asserted_bars``): all when ``prefixes`` is None, else
+    """Which of :func:`bars` are asserted (``cfg.seg.asserted_bars``): all when ``prefixes`` is None, else
     those whose name starts with one of ``prefixes`` (e.g. ``"OC Dice, U-Net"``); the rest are reported."""
     if prefixes is None:
         return [True] * len(bars_)
     flags = [any(b.name.startswith(p) for p in prefixes) for b in bars_]
     unmatched = [p for p in prefixes if not any(b.name.startswith(p) for b in bars_)]
     if unmatched:
-        raise ValueError(f"seg_asserted_bars: no bar is named {unmatched!r}...; bars: {[b.name for b in bars_]}")
+        raise ValueError(f"seg.asserted_bars: no bar is named {unmatched!r}...; bars: {[b.name for b in bars_]}")
     return flags
 
 

@@ -20,7 +20,7 @@
 # * **Vanilla MTL**: the summed loss and one optimiser;
 # * **GradNorm** and **PCGrad**: two published ways of balancing task gradients.
 #
-# Each scheme is a fastai callback (`fundus_utils.train.mtl_schemes`); the network is
+# Each scheme is a fastai callback (`fundus_utils.mtl_glaucoma.schemes`); the network is
 # `fundus_utils.models.mtl_unet`; the protocol is `fundus_utils.mtl_glaucoma.cv`. The
 # glaucoma score is the average of the FC probability and a logistic regression on the
 # vertical cup-to-disc ratio (vCDR) of the predicted masks; for STL the table's AUC is the
@@ -35,7 +35,7 @@
 # `track_running_stats=False`) in `full`, running statistics in `smoke` and `real`.
 #
 # In the `smoke` profile this runs on the synthetic REFUGE twin with a narrow network,
-# 2 folds and a few epochs (see `fundus_utils/config.py`): the numbers show that the code
+# 2 folds and a few epochs (see `fundus_utils/mtl_glaucoma/settings.py`): the numbers show that the code
 # learns, not the paper's values.
 
 # %% tags=["parameters"]
@@ -48,7 +48,7 @@ from fundus_utils import mtl_glaucoma as mtl
 from fundus_utils.models.mtl_unet import MTLUNet, count_parameters, stl_parameter_count
 from fundus_utils.mtl_glaucoma import bars as mtl_bars
 from fundus_utils.mtl_glaucoma import cv, tables, timing
-from fundus_utils.train.mtl_schemes import SCHEMES
+from fundus_utils.mtl_glaucoma.schemes import SCHEMES
 
 cfg = config.load("mtl_glaucoma", profile, **overrides)
 mtl.setup(cfg)

@@ -31,7 +31,7 @@ from fundus_utils import config, report
 from fundus_utils import mtl_glaucoma as mtl
 from fundus_utils.mtl_glaucoma import bars as mtl_bars
 from fundus_utils.mtl_glaucoma import cv, pretrain, tables
-from fundus_utils.train.mtl_schemes import SCHEMES
+from fundus_utils.mtl_glaucoma.schemes import SCHEMES
 
 cfg = config.load("mtl_glaucoma", profile, **overrides)
 mtl.setup(cfg)

@@ -23,7 +23,7 @@
 # classification and fovea localisation and cuts optic-disc crops of about twice the disc
 # diameter; segmentation is not among the whole-image tasks, and CE-Net's own OD/OC
 # experiments use disc crops, so we segment crops of 2 x the disc diameter. Training crops
-# are centred on the *ground-truth* disc, randomly shifted and scaled (`seg_jitter`); test
+# are centred on the *ground-truth* disc, randomly shifted and scaled (`seg.jitter`); test
 # crops are centred on the disc found by a small U-Net locator trained on the training
 # pictures only - never on test ground truth. The two outputs (OD, OC) are independent
 # sigmoid channels; each is thresholded at 0.5 and reduced to its largest component, and
@@ -58,14 +58,14 @@ from fundus_utils.refuge_ensemble import segmentation as seg
 from fundus_utils.seed import seed_everything
 
 cfg = config.load("refuge_ensemble", profile, **overrides)
-if cfg.seg_threads and cfg.device == "cpu":
-    torch.set_num_threads(cfg.seg_threads)  # tiny tensors on a shared CPU: one thread wastes nothing
+if cfg.seg.threads and cfg.device == "cpu":
+    torch.set_num_threads(cfg.seg.threads)  # tiny tensors on a shared CPU: one thread wastes nothing
 seed_everything(cfg.seed)
 train_table, test_tables = seg.open_tables(cfg)
-source = "synthetic-refuge twin" if cfg.seg_twin is not None else " + ".join(test_tables)
+source = "synthetic-refuge twin" if cfg.seg.twin is not None else " + ".join(test_tables)
 report.start(cfg, source=source)
-train = seg.load_seg_data(train_table, cfg.seg_eval_size)
-tests = {name: seg.load_seg_data(t, cfg.seg_eval_size) for name, t in test_tables.items()}
+train = seg.load_seg_data(train_table, cfg.seg.eval_size)
+tests = {name: seg.load_seg_data(t, cfg.seg.eval_size) for name, t in test_tables.items()}
 print(f"training: {len(train)} pictures; tests: " + ", ".join(f"{k} {len(v)}" for k, v in tests.items()))
 
 # %% [markdown]
@@ -81,8 +81,8 @@ paper_cenet = seg.block_parameters(create_model("cenet", width=64, out_channels=
 ours_cenet = seg.block_parameters(seg.build_segmenter("cenet", cfg))
 ours_unet = seg.block_parameters(seg.build_segmenter("unet", cfg))
 summary = pd.concat({"CE-Net, paper (width 64)": paper_cenet,
-                     f"CE-Net, this profile (width {cfg.seg_cenet_width})": ours_cenet,
-                     f"U-Net, this profile (width {cfg.seg_unet_width})": ours_unet}, names=["model", "block"])
+                     f"CE-Net, this profile (width {cfg.seg.cenet_width})": ours_cenet,
+                     f"U-Net, this profile (width {cfg.seg.unet_width})": ours_unet}, names=["model", "block"])
 report.table(summary, "re_seg_model_summary", "Parameters per block of CE-Net (encoder, DAC, RMP, decoder) "
              "and of the U-Net baseline.", cfg)
 
@@ -128,8 +128,8 @@ if cfg.profile != "smoke":
     real = pd.concat({k: t.drop(columns=[c for c in t.columns if c.startswith("mean_")]) for k, t in tables.items()},
                      names=["test set"])
     report.record(real, record_name(cfg, "segmentation"), cfg,
-                  f"CE-Net vs U-Net on disc crops ({cfg.seg_crop_size} px, {cfg.seg_epochs} epochs), trained on "
-                  f"REFUGE {'/'.join(cfg.seg_train_splits)}")
+                  f"CE-Net vs U-Net on disc crops ({cfg.seg.crop_size} px, {cfg.seg.epochs} epochs), trained on "
+                  f"REFUGE {'/'.join(cfg.seg.train_splits)}")
 report.show_recorded(record_name(cfg, "segmentation"), "re_seg_real_recorded", cfg, source="REFUGE");
 
 # %% [markdown]
@@ -140,7 +140,7 @@ report.show_recorded(record_name(cfg, "segmentation"), "re_seg_real_recorded", c
 # must lie above zero - OD Dice, OC Dice, and the vCDR error (the prior's vCDR is a constant).
 # Where the test pictures carry glaucoma labels, the AUC of the predicted vCDR must beat chance.
 # The bars are set on the main test set (the further test sets of `real` are transfers,
-# reported above). Which are asserted is `cfg.seg_asserted_bars` (column `asserted`; `real`
+# reported above). Which are asserted is `cfg.seg.asserted_bars` (column `asserted`; `real`
 # and `full`: all). In `smoke` the located shape prior already fits the twin's elliptic discs
 # (OD Dice about 0.93), so neither network's OD Dice beats it on every seed, and the narrow
 # CE-Net (64 px crops; its stride-4 stem leaves 16 px as its finest features) does not beat
@@ -152,4 +152,4 @@ bars = seg.bars(results[main], tests[main], label=main)
 report.bars(bars, "re_seg_bars", "Bars: each network against the shape prior (the training crops' mean disc and "
             "cup, placed at the located disc) on the same test pictures; gain = improvement with its paired "
             "bootstrap 95 % CI (lo, hi), which must lie above zero where asserted.", cfg,
-            asserted=seg.asserted(bars, cfg.seg_asserted_bars))
+            asserted=seg.asserted(bars, cfg.seg.asserted_bars))

@@ -22,7 +22,7 @@
 #
 # **Our reading where the paper is silent.** The loss is L2 between the U-Net's (linear)
 # output and $\mathcal{B}^N$. The peaks are the local maxima of the scale-normalised LoG
-# response with $\sigma$ = `fovea_log_sigma` x image size (a fixed setting, not tuned on test
+# response with $\sigma$ = `fovea.log_sigma` x image size (a fixed setting, not tuned on test
 # data). The map does not say which peak is which: the one whose neighbourhood is brighter in
 # the picture is the optic disc (the brightest structure of a fundus photograph), the other
 # the fovea. Errors are Euclidean distances, in pixels of the network input and in optic disc
@@ -51,14 +51,14 @@ from fundus_utils.refuge_ensemble import fovea, record_name
 from fundus_utils.seed import seed_everything
 
 cfg = config.load("refuge_ensemble", profile, **overrides)
-if cfg.seg_threads and cfg.device == "cpu":
-    torch.set_num_threads(cfg.seg_threads)  # tiny tensors on a shared CPU: one thread wastes nothing
+if cfg.seg.threads and cfg.device == "cpu":
+    torch.set_num_threads(cfg.seg.threads)  # tiny tensors on a shared CPU: one thread wastes nothing
 seed_everything(cfg.seed)
 train_table, test_tables = fovea.open_tables(cfg)
 report.start(cfg, source=" + ".join(test_tables))
-train = fovea.prepare_landmarks(train_table, cfg.fovea_size)
-tests = {name: fovea.prepare_landmarks(t, cfg.fovea_size) for name, t in test_tables.items()}
-print(f"training: {len(train)} pictures at {cfg.fovea_size} px; tests: "
+train = fovea.prepare_landmarks(train_table, cfg.fovea.size)
+tests = {name: fovea.prepare_landmarks(t, cfg.fovea.size) for name, t in test_tables.items()}
+print(f"training: {len(train)} pictures at {cfg.fovea.size} px; tests: "
       + ", ".join(f"{k} {len(v)} ({int(np.isfinite(v.fovea_xy).all(1).sum())} with fovea)" for k, v in tests.items()))
 
 # %% [markdown]
@@ -73,8 +73,8 @@ import matplotlib.pyplot as plt
 fig, axes = plt.subplots(1, 4, figsize=(10, 2.6))
 axes[0].imshow(train.x[0].transpose(1, 2, 0))
 axes[0].set_title("picture", fontsize=9)
-for ax, g in zip(axes[1:], (2.0, cfg.fovea_gamma, 15.0)):
-    ax.imshow(fovea.bi_distance_map(train.od_xy[0], train.fovea_xy[0], cfg.fovea_size, g), cmap="magma")
+for ax, g in zip(axes[1:], (2.0, cfg.fovea.gamma, 15.0)):
+    ax.imshow(fovea.bi_distance_map(train.od_xy[0], train.fovea_xy[0], cfg.fovea.size, g), cmap="magma")
     ax.set_title(f"$B^N$, gamma = {g:g}", fontsize=9)
 for ax in axes:
     ax.set_xticks([])
@@ -93,12 +93,12 @@ for name, table in tables.items():
     key = "re_fovea_table" if name == main else f"re_fovea_table_{name.lower().replace('-', '_')}"
     note = "" if np.isfinite(tests[name].fovea_xy).any() else " This set has no fovea positions: OD centre only."
     report.table(table[["n", "missed", "error (px)", "error (DD)", "within 1 DD"]], key,
-                 f"Localisation error on {name} ({cfg.fovea_size} px pictures; DD = optic disc diameters): mean "
+                 f"Localisation error on {name} ({cfg.fovea.size} px pictures; DD = optic disc diameters): mean "
                  f"[95 % bootstrap CI]; missed = no landmark found.{note} Training seconds: "
                  + ", ".join(f"{k} {v:.0f}" for k, v in train_s.items()) + ".", cfg)
 
 # %%
-fig = fovea.examples_figure(tests[main], preds[main], cfg.fovea_log_sigma * cfg.fovea_size, n=4, seed=cfg.seed)
+fig = fovea.examples_figure(tests[main], preds[main], cfg.fovea.log_sigma * cfg.fovea.size, n=4, seed=cfg.seed)
 report.figure(fig, "re_fovea_examples", f"Predicted bi-distance maps and heatmaps on {main} test pictures.", cfg)
 
 # %% [markdown]
@@ -112,8 +112,8 @@ report.figure(fig, "re_fovea_examples", f"Predicted bi-distance maps and heatmap
 if cfg.profile != "smoke":
     real = pd.concat({k: v.drop(columns=["mean_px", "mean_DD"]) for k, v in tables.items()}, names=["test set"])
     report.record(real, record_name(cfg, "fovea"), cfg,
-                  f"Bi-distance U-Net trained on the twin ({cfg.fovea_size} px, {cfg.fovea_epochs} epochs); "
-                  f"OD centre scored on {cfg.fovea_real_test or cfg.dataset}")
+                  f"Bi-distance U-Net trained on the twin ({cfg.fovea.size} px, {cfg.fovea.epochs} epochs); "
+                  f"OD centre scored on {cfg.fovea.real_test or cfg.dataset}")
 report.show_recorded(record_name(cfg, "fovea"), "re_fovea_real_recorded", cfg, source="REFUGE");
 
 # %% [markdown]

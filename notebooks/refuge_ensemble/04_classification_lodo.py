@@ -20,10 +20,10 @@
 # What is our reading (details in `fundus_utils/models/gap_resnet.py` and
 # `fundus_utils/refuge_ensemble/`): the ensemble is the **unweighted mean of the five
 # members' glaucoma probabilities**; the 2gap, 3gap and cc members see the disc crop (the
-# paper does not say which input they get; `cfg.cls_inputs` changes it); the disc is located
+# paper does not say which input they get; `cfg.cls.inputs` changes it); the disc is located
 # by a small U-Net trained on the training domains' optic-disc masks only; nothing is
 # selected on the held-out data (fixed epochs, no checkpoint picking). In `smoke` and `real`
-# the crop is also contrast-stretched per image (`cls_crop_stretch`, not in the paper, so off
+# the crop is also contrast-stretched per image (`cls.crop_stretch`, not in the paper, so off
 # in `full`); the smoke run trains the disc member once more without it, as an ablation. Beside the leave-one-dataset-out (LODO) folds, an **in-domain**
 # reference - a patient-level split across all domains, scored on its test split - shows
 # what the domain shift costs.
@@ -45,21 +45,21 @@ from fundus_utils.refuge_ensemble import lodo, record_name
 from fundus_utils.seed import seed_everything
 
 cfg = config.load("refuge_ensemble", profile, **overrides)
-if cfg.cls_threads and cfg.device == "cpu":
-    torch.set_num_threads(cfg.cls_threads)  # tiny tensors on a shared CPU: one thread is fastest
+if cfg.cls.threads and cfg.device == "cpu":
+    torch.set_num_threads(cfg.cls.threads)  # tiny tensors on a shared CPU: one thread is fastest
 seed_everything(cfg.seed)
-if cfg.cls_twin:
-    samples = data.open_dataset(cfg.dataset, **cfg.cls_twin)
-    source = {"name": cfg.dataset, **cfg.cls_twin}
+if cfg.cls.twin:
+    samples = data.open_dataset(cfg.dataset, **cfg.cls.twin)
+    source = {"name": cfg.dataset, **cfg.cls.twin}
     presence = None
 else:
     samples, presence = lodo.open_domains(cfg)  # stops, naming what is missing, if < 2 datasets
     source = "+".join(presence.index[presence["glaucoma_labelled"] > 0])
 report.start(cfg, source=source)
-domains = [d for d in cfg.lodo_datasets if d in set(samples[cfg.lodo_domain_column].astype(str))]
-print(f"{len(samples)} images; domains ({cfg.lodo_domain_column}): {domains}; backbone {cfg.cls_backbone}, "
-      f"pretrained={cfg.pretrained}, {cfg.cls_epochs} epochs")
-samples.groupby(cfg.lodo_domain_column)["glaucoma"].agg(images="size", glaucoma="sum").astype(int)
+domains = [d for d in cfg.lodo.datasets if d in set(samples[cfg.lodo.domain_column].astype(str))]
+print(f"{len(samples)} images; domains ({cfg.lodo.domain_column}): {domains}; backbone {cfg.cls.backbone}, "
+      f"pretrained={cfg.pretrained}, {cfg.cls.epochs} epochs")
+samples.groupby(cfg.lodo.domain_column)["glaucoma"].agg(images="size", glaucoma="sum").astype(int)
 
 # %% [markdown]
 # Which datasets were found (real profiles only: the notebook goes on with those present).
@@ -76,7 +76,7 @@ if presence is not None:
 # that no held-out row or patient reaches training.
 
 # %%
-result = lodo.run_lodo(samples, cfg, domains, in_domain=cfg.lodo_in_domain)
+result = lodo.run_lodo(samples, cfg, domains, in_domain=cfg.lodo.in_domain)
 report.table(result.folds.set_index("fold"), "re_cls_folds",
              "Folds: training/monitoring/test images, disc-locator images, images cropped at the image "
              "centre because no disc was found, and seconds per fold", cfg)
@@ -85,13 +85,13 @@ report.table(result.folds.set_index("fold"), "re_cls_folds",
 # ## Members and ensemble per held-out dataset
 
 # %%
-summary = lodo.summarise(result.predictions, n_boot=cfg.cls_n_boot)
+summary = lodo.summarise(result.predictions, n_boot=cfg.cls.n_boot)
 report.table(lodo.table_text(summary), "re_cls_lodo",
              "Glaucoma classification per held-out dataset (LODO: trained on the other datasets) and the "
              "in-domain reference: AUC [95 % bootstrap CI] and sensitivity at 85 % specificity", cfg)
 
 # %%
-fig = lodo.plot_auc(summary, title=f"{cfg.profile} profile: AUC per held-out {cfg.lodo_domain_column}")
+fig = lodo.plot_auc(summary, title=f"{cfg.profile} profile: AUC per held-out {cfg.lodo.domain_column}")
 report.figure(fig, "re_cls_lodo_auc", "AUC with 95 % CI per held-out dataset: members and their mean "
               "(ensemble, black diamonds); the in-domain reference last", cfg)
 
@@ -104,7 +104,7 @@ report.figure(fig, "re_cls_lodo_auc", "AUC with 95 % CI per held-out dataset: me
 
 # %%
 in_domain = result.predictions[result.predictions["scenario"] == lodo.IN_DOMAIN]
-by_domain = lodo.summarise(in_domain, n_boot=cfg.cls_n_boot, by_domain=True) if len(in_domain) else None
+by_domain = lodo.summarise(in_domain, n_boot=cfg.cls.n_boot, by_domain=True) if len(in_domain) else None
 shift = lodo.shift_table(summary, by_domain)
 report.table(shift, "re_cls_shift", "LODO AUC vs in-domain AUC on the same domain (disc member and ensemble)", cfg)
 
@@ -128,7 +128,7 @@ if lodo.IN_DOMAIN in ens.index:
 # (smoke only). Paired bootstrap 95 % intervals of the AUC difference and one-sided DeLong p.
 
 # %%
-comparisons = lodo.comparisons(result.predictions, cfg.cls_members)
+comparisons = lodo.comparisons(result.predictions, cfg.cls.members)
 report.table(evaluation.bars_table(comparisons), "re_cls_comparisons", "The ensemble against its best member, and "
              "the contrast-stretch ablation (information, not asserted): AUC of each side on the same images and the "
              "paired bootstrap 95 % CI of the difference.", cfg)
@@ -144,8 +144,8 @@ report.table(evaluation.bars_table(comparisons), "re_cls_comparisons", "The ense
 if cfg.profile != "smoke":
     report.record(lodo.table_text(summary), record_name(cfg, "lodo"), cfg,
                   f"Glaucoma ensemble, leave-one-dataset-out over {', '.join(domains)} ({cfg.profile} profile, "
-                  f"{cfg.cls_backbone}, {cfg.cls_image_size} px images, {cfg.cls_crop_size} px disc crops, "
-                  f"{cfg.cls_epochs} epochs)")
+                  f"{cfg.cls.backbone}, {cfg.cls.image_size} px images, {cfg.cls.crop_size} px disc crops, "
+                  f"{cfg.cls.epochs} epochs)")
 report.show_recorded(record_name(cfg, "lodo"), "re_cls_real_recorded", cfg, source="REFUGE+Drishti-GS1", index_col=[0, 1]);
 
 # %% [markdown]
@@ -157,7 +157,7 @@ report.show_recorded(record_name(cfg, "lodo"), "re_cls_real_recorded", cfg, sour
 # interval than any single fold. A bar passes when the lower end of the stratified paired
 # bootstrap 95 % interval of AUC - 0.5 is above zero.
 #
-# Which are asserted is `cfg.cls_asserted_bars` (column `asserted`). In `smoke` only the pooled
+# Which are asserted is `cfg.cls.asserted_bars` (column `asserted`). In `smoke` only the pooled
 # bar is: the in-domain test split holds about 140 images (the pooled one all 480), so its
 # interval is about twice as wide, and at the AUCs this CPU budget reaches its lower end came
 # close to, or below, chance on some seeds (a smaller twin), while a smoke bar must hold on any
@@ -171,4 +171,4 @@ bars = lodo.bars(result.predictions)
 report.bars(bars, "re_cls_bars", "Bars: ensemble AUC against chance (0.5) on the in-domain test split and on "
             "the pooled held-out predictions of the LODO folds; gain with its stratified paired bootstrap 95 % CI "
             "(lo, hi), which must lie above zero for an asserted bar; p_delong one-sided.", cfg,
-            asserted=lodo.asserted(bars, cfg.cls_asserted_bars))
+            asserted=lodo.asserted(bars, cfg.cls.asserted_bars))

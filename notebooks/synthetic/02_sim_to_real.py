@@ -25,7 +25,7 @@
 # Real images are padded to a square, resized, standardised per colour channel inside
 # the field of view (the same preprocessing as the synthetic ones), segmented, and the
 # probabilities mapped back onto each image's original pixel grid (a profile may set
-# `s2r_score_size` to score on a coarser grid instead; every profile here scores at the
+# `s2r.score_size` to score on a coarser grid instead; every profile here scores at the
 # original resolution), where Dice is computed against the datasets' own masks (vessels:
 # inside the field of view, as is customary), with the probability threshold fixed at
 # 0.5 (never tuned on the real images).
@@ -58,7 +58,8 @@ profile = "smoke"
 overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
-from fundus_utils import config, report, sim2real
+from fundus_utils import config, report
+from fundus_utils.synthetic import sim2real
 from fundus_utils.seed import seed_everything
 
 cfg = config.load("synthetic", profile, **overrides)
@@ -101,7 +102,7 @@ report.table(sim2real.coverage_table([od, vessels]), "s2r_datasets",
 #
 # Per scored test set, the network's Dice against its strongest image-blind baseline on
 # the same images: `gain` is the mean paired difference, `lo`/`hi` its bootstrap 95 % CI.
-# Which are asserted is `cfg.s2r_asserted_sets` (column `asserted`): in `smoke` the target
+# Which are asserted is `cfg.s2r.asserted_sets` (column `asserted`): in `smoke` the target
 # sets, REFUGE Test400 and DRIVE; the further transfers (Drishti-GS1, CHASE_DB1) are
 # reported, since the small smoke networks do not clear their baselines on every seed (the
 # twin itself is drawn from the seed too).
@@ -110,7 +111,7 @@ report.table(sim2real.coverage_table([od, vessels]), "s2r_datasets",
 bars = sim2real.bars([od, vessels])
 report.bars(bars, "s2r_bars", "Dice of the twin-trained U-Nets vs image-blind baselines built from the same twin, "
             "on the same real images (paired bootstrap 95 % CI of the gain); asserted where the column says so.", cfg,
-            asserted=sim2real.asserted(bars, cfg.s2r_asserted_sets))
+            asserted=sim2real.asserted(bars, cfg.s2r.asserted_sets))
 
 # %% [markdown]
 # ## Per-image scores

@@ -37,16 +37,16 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from . import data
-from .config import Config
-from .data.preprocess import Letterbox, fov_from_image, letterbox, standardise
-from .data.registry import get as dataset_entry
-from .evaluation import dice, mean_ci_text, paired_mean
-from .evaluation.bars import Bar
-from .evaluation.baselines import place_prior, prevalence_prior, shape_prior
-from .progress import progress
-from .seed import seed_everything
-from .train.segmentation import fit_segmenter, predict_probabilities
+from .. import data
+from ..config import Config
+from ..data.preprocess import Letterbox, fov_from_image, letterbox, standardise
+from ..data.registry import get as dataset_entry
+from ..evaluation import dice, mean_ci_text, paired_mean
+from ..evaluation.bars import Bar
+from ..evaluation.baselines import place_prior, prevalence_prior, shape_prior
+from ..progress import progress
+from ..seed import seed_everything
+from ..train.segmentation import fit_segmenter, predict_probabilities
 
 TASKS = ("od", "vessels")
 TARGETS = {"od": 0.80, "vessels": 0.60}  # Dice the simulator should reach on REFUGE Test400 / DRIVE test
@@ -143,9 +143,9 @@ def real_set(name: str, task: str, size: int, split: str | None, root=None, limi
 
 def _twin_params(task: str, cfg: Config, seed: int) -> dict:
     if task == "od":
-        return dict(n=cfg.s2r_od_train, size=cfg.s2r_od_size, seed=seed, devices=("random",), framing=None,
+        return dict(n=cfg.s2r.od_train, size=cfg.s2r.od_size, seed=seed, devices=("random",), framing=None,
                     lesion_rate=0.3, split_fractions=(1, 0, 0))
-    return dict(n=cfg.s2r_vessel_train, size=cfg.s2r_vessel_size, seed=seed, devices=("random",))
+    return dict(n=cfg.s2r.vessel_train, size=cfg.s2r.vessel_size, seed=seed, devices=("random",))
 
 
 def synthetic_set(task: str, cfg: Config, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
@@ -222,17 +222,17 @@ def run(task: str, cfg: Config, limit: int | None = None) -> TaskRun:
     made, made_cpu = time.perf_counter(), time.process_time()
     seed_everything(cfg.seed + SEED_OFFSET[task])
     if task == "od":
-        learn = fit_segmenter(x, y, cfg, epochs=cfg.s2r_od_epochs, width=cfg.s2r_width, bs=cfg.batch_size)
-        size = cfg.s2r_od_size
+        learn = fit_segmenter(x, y, cfg, epochs=cfg.s2r.od_epochs, width=cfg.s2r.width, bs=cfg.batch_size)
+        size = cfg.s2r.od_size
     else:
         # one whole image monitors the loss (validation passes at full size are a quarter of an epoch's cost)
-        learn = fit_segmenter(x, y, cfg, epochs=cfg.s2r_vessel_epochs, width=cfg.s2r_vessel_width,
-                              patch=cfg.s2r_vessel_patch, per_image=cfg.s2r_patches_per_image, bs=cfg.s2r_vessel_bs,
+        learn = fit_segmenter(x, y, cfg, epochs=cfg.s2r.vessel_epochs, width=cfg.s2r.vessel_width,
+                              patch=cfg.s2r.vessel_patch, per_image=cfg.s2r.patches_per_image, bs=cfg.s2r.vessel_bs,
                               valid_fraction=1e-9)
-        size = cfg.s2r_vessel_size
+        size = cfg.s2r.vessel_size
     del x
     trained, trained_cpu = time.perf_counter(), time.process_time()
-    score_size = cfg.s2r_score_size[task]
+    score_size = cfg.s2r.score_size[task]
     scores, rows = [], []
     for s in status:
         if not s["present"]:
@@ -247,7 +247,7 @@ def run(task: str, cfg: Config, limit: int | None = None) -> TaskRun:
         if not real.image_ids:
             rows.append({**s, "status": "skipped", "images": 0, "reason": f"no images in split {s['split']!r}"})
             continue
-        probs = predict_probabilities(learn, real.x, cfg, bs=cfg.s2r_predict_bs[task])
+        probs = predict_probabilities(learn, real.x, cfg, bs=cfg.s2r.predict_bs[task])
         scores.append(score(probs, real, task, baselines=maps, score_size=score_size))
         rows.append({**s, "status": "scored", "images": len(real.image_ids)})
     facts = {"twin": key, "n_synthetic": len(y), "render_s": made - start, "train_s": trained - made,
@@ -290,7 +290,7 @@ def bars(runs: list[TaskRun]) -> list[Bar]:
 
 
 def asserted(bars_: list[Bar], sets: tuple[str, ...] | None) -> list[bool]:
-    """Which bars are asserted (``cfg.s2r_asserted_sets``): all when ``sets`` is None, else those on the named
+    """Which bars are asserted (``cfg.s2r.asserted_sets``): all when ``sets`` is None, else those on the named
     real test sets (the others are reported: transfers whose margin the smoke networks do not hold on every
     seed, e.g. CHASE_DB1's vessels tied the all-FOV map at seed 1)."""
     if sets is None:

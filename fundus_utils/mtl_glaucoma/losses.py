@@ -37,25 +37,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .losses import FocalLoss, dice_loss
+from ..data.targets import fovea_heatmap, fovea_variance  # noqa: F401 (re-exported: the chapter's targets)
+from ..train.losses import FocalLoss, dice_loss
 
 TASKS = ("glaucoma", "od", "oc", "fovea")
 SEG_CHANNEL = {"od": 0, "oc": 1, "fovea": 2}
 AUX_GLAUCOMA, AUX_FOVEA_X, AUX_FOVEA_Y, AUX_HAS_MASKS = 0, 1, 2, 3
-
-
-def fovea_variance(size: int, variance_256: float = 50.0) -> float:
-    """Variance (px^2) of the fovea Gaussian at input ``size`` (code: 50 px^2 at 256 px)."""
-    return variance_256 * (size / 256.0) ** 2
-
-
-def fovea_heatmap(x: float, y: float, size: int | tuple[int, int], variance: float) -> np.ndarray:
-    """Isotropic Gaussian centred at pixel ``(x, y)``, peak 1, float32 ``H x W``; zeros if x or y is NaN."""
-    h, w = (size, size) if isinstance(size, int) else size
-    if not (np.isfinite(x) and np.isfinite(y)):
-        return np.zeros((h, w), np.float32)
-    yy, xx = np.mgrid[0:h, 0:w]
-    return np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * variance)).astype(np.float32)
 
 
 def _masked_mean(values: torch.Tensor, valid: torch.Tensor, like: torch.Tensor) -> torch.Tensor:

@@ -17,7 +17,7 @@ import torch
 from fastai.learner import Metric
 from sklearn.metrics import roc_auc_score
 
-from .multitask_losses import AUX_FOVEA_X, AUX_FOVEA_Y, AUX_GLAUCOMA, AUX_HAS_MASKS, SEG_CHANNEL
+from .losses import AUX_FOVEA_X, AUX_FOVEA_Y, AUX_GLAUCOMA, AUX_HAS_MASKS, SEG_CHANNEL
 
 
 class TaskLoss(Metric):
