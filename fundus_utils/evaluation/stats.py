@@ -1,4 +1,12 @@
-"""Confidence intervals for reported metrics."""
+"""Confidence intervals and tests for reported metrics: bootstrap, DeLong's AUC variance and test.
+
+DeLong's method (DeLong, DeLong & Clarke-Pearson, Biometrics 44:837-845, 1988) estimates the
+variance of an empirical ROC AUC, and the covariance of two AUCs measured on the same images,
+from the structural components (placement values) V10 (one per positive) and V01 (one per
+negative). ``_placements`` computes them from mid-ranks in O((m+n) log(m+n)) (Sun & Xu, IEEE
+Signal Processing Letters 21(11):1389-1393, 2014) instead of DeLong's O(m n) kernel sums;
+``delong_ci`` (one AUC) and ``delong_test`` (two correlated AUCs) share it.
+"""
 from __future__ import annotations
 
 from typing import Callable
@@ -42,7 +50,11 @@ def auc_rank(labels: np.ndarray, scores: np.ndarray) -> np.ndarray | float:
 
 
 def _placements(pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """DeLong's structural components V10 (per positive) and V01 (per negative), via mid-ranks (Sun & Xu 2014)."""
+    """DeLong's structural components V10 (per positive) and V01 (per negative), via mid-ranks (Sun & Xu 2014).
+
+    ``V10[i]`` is the fraction of negatives that positive ``i`` outscores (ties count half),
+    ``V01[j]`` the fraction of positives that outscore negative ``j``; both average to the AUC.
+    """
     from scipy.stats import rankdata
 
     m, n = len(pos), len(neg)
@@ -52,25 +64,65 @@ def _placements(pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return v10, v01
 
 
+def _split_classes(name: str, labels: np.ndarray,
+                   *scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Boolean masks of positives and negatives, and the scores as float arrays, after DeLong's checks."""
+    y = np.asarray(labels, float)
+    arrays = [np.asarray(s, float) for s in scores]
+    for s in arrays:
+        if s.shape != y.shape:
+            raise ValueError(f"{name}: labels and scores differ in shape ({y.shape} vs {s.shape})")
+        if not np.isfinite(s).all():
+            raise ValueError(f"{name}: scores contain NaN or inf")
+    pos, neg = y == 1, y == 0
+    if pos.sum() < 2 or neg.sum() < 2 or (pos | neg).sum() != len(y):
+        raise ValueError(f"{name}: needs labels 0/1 with at least two images of each class")
+    return pos, neg, arrays
+
+
+def delong_ci(labels: np.ndarray, scores: np.ndarray, alpha: float = 0.05) -> tuple[float, float, float]:
+    """ROC AUC of ``scores`` with its DeLong (1988) ``1 - alpha`` confidence interval: ``(auc, lo, hi)``.
+
+    The variance is DeLong's ``var(V10)/m + var(V01)/n`` (sample variances of the structural
+    components over the m positives and n negatives, from the mid-rank placements of Sun & Xu
+    2014); the interval is the normal one, ``auc -/+ z_{1-alpha/2} * se``, clipped to [0, 1].
+    Ties count half.
+    """
+    from scipy.stats import norm
+
+    if not 0 < alpha < 1:
+        raise ValueError(f"delong_ci: alpha must lie in (0, 1), got {alpha!r}")
+    pos, neg, (s,) = _split_classes("delong_ci", labels, scores)
+    v10, v01 = _placements(s[pos], s[neg])
+    auc = float(v10.mean())
+    var = float(v10.var(ddof=1) / pos.sum() + v01.var(ddof=1) / neg.sum())
+    half = float(norm.ppf(1 - alpha / 2)) * np.sqrt(max(var, 0.0))
+    return auc, float(max(0.0, auc - half)), float(min(1.0, auc + half))
+
+
 def delong_test(labels: np.ndarray, scores_a: np.ndarray, scores_b: np.ndarray | None = None,
                 alternative: str = "two-sided") -> dict[str, float]:
     """DeLong, DeLong & Clarke-Pearson (1988) test of AUC(a) vs AUC(b) on the same images.
 
-    Fast mid-rank form of Sun & Xu (IEEE SPL 2014). ``scores_b=None`` tests AUC(a) against
-    0.5 (a constant score). ``alternative``: "two-sided", or "greater" (AUC(a) > AUC(b)).
-    Returns auc_a, auc_b, diff, se (of the difference), z, p, and the 95 % CI of the
-    difference (lo, hi) from DeLong's variance.
+    DeLong's asymptotic covariance of two correlated AUCs, computed in the fast mid-rank form
+    of Sun & Xu (IEEE Signal Processing Letters 2014): ``S10/m + S01/n``, with S10 and S01 the
+    2x2 sample covariances of the structural components over the m positives and n negatives;
+    z = (AUC(a) - AUC(b)) / se of the difference. Ties count half. ``scores_b=None`` tests
+    AUC(a) against 0.5 (a constant score). ``alternative``: "two-sided", or "greater"
+    (AUC(a) > AUC(b)). Returns auc_a, auc_b, diff, se (of the difference), z, p, and the 95 %
+    CI of the difference (lo, hi) from DeLong's variance.
+
+    References: E. R. DeLong, D. M. DeLong, D. L. Clarke-Pearson, "Comparing the areas under
+    two or more correlated receiver operating characteristic curves: a nonparametric
+    approach", Biometrics 44(3):837-845, 1988; X. Sun, W. Xu, "Fast implementation of DeLong's
+    algorithm for comparing the areas under correlated receiver operating characteristic
+    curves", IEEE Signal Processing Letters 21(11):1389-1393, 2014.
     """
     from scipy.stats import norm
 
-    y = np.asarray(labels, float)
     a = np.asarray(scores_a, float)
-    b = np.full_like(a, 0.5) if scores_b is None else np.asarray(scores_b, float)
-    if not (np.isfinite(a).all() and np.isfinite(b).all()):
-        raise ValueError("delong_test: scores contain NaN or inf")
-    pos, neg = y == 1, y == 0
-    if pos.sum() < 2 or neg.sum() < 2 or (pos | neg).sum() != len(y):
-        raise ValueError("delong_test: needs labels 0/1 with at least two images of each class")
+    b = np.full_like(a, 0.5) if scores_b is None else scores_b
+    pos, neg, (a, b) = _split_classes("delong_test", labels, a, b)
     va10, va01 = _placements(a[pos], a[neg])
     vb10, vb01 = _placements(b[pos], b[neg])
     s10 = np.cov(np.vstack([va10, vb10]))
