@@ -47,7 +47,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from .config import REPO_ROOT  # config imports nothing heavy: the runner stays light
+
 KERNEL = "python3"
 _LIVE: set[subprocess.Popen] = set()   # running workers, ended on Ctrl-C
 LIBRARY_DIRS = ("fundus_utils", "data_manifests")

@@ -81,7 +81,7 @@ def test_auc_ci_matches_sklearn_and_brackets_it():
 
 
 def test_step_schedule_decays_every_step_epochs():
-    from fundus_utils.train.segmentation import step_lr
+    from fundus_utils.train.schedules import step_lr
 
     sched = step_lr(1e-3, epochs=200, every=30, factor=0.1)  # the chapter's one step schedule
     assert sched(0.0) == pytest.approx(1e-3)

@@ -166,10 +166,10 @@ def test_seg_bars_need_the_prior_and_flag_a_model_no_better_than_it() -> None:
     assert [b.name for b in seg.od_bars(result, ["cenet"], label="toy")] == ["OD Dice, CE-Net vs shape prior (toy)"]
 
 
-def test_one_radam_for_the_chapter() -> None:
+def test_one_radam_for_the_book() -> None:
     from fastai.optimizer import RAdam
 
-    from fundus_utils.train import segmentation as ts
+    from fundus_utils.train import schedules as ts
 
     assert ts.radam() is RAdam and ts.optimizer("radam") is RAdam and ts.optimizer("adam") == "adam"
     assert seg.optimizer is ts.optimizer and seg.fit_with_schedule is ts.fit_with_schedule

@@ -14,6 +14,8 @@ from typing import Any, Callable
 from torch import nn
 
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
+# Families whose module imports timm (about 2 s): imported, and so registered, on first use.
+_LAZY = {"gap_resnet": "gap_resnet"}
 
 
 def register_model(name: str | None = None) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
@@ -31,12 +33,16 @@ def register_model(name: str | None = None) -> Callable[[Callable[..., nn.Module
 
 def list_models() -> list[str]:
     """Names accepted by :func:`create_model`."""
-    return sorted(_REGISTRY)
+    return sorted(set(_REGISTRY) | set(_LAZY))
 
 
 def create_model(name: str, **kwargs: Any) -> nn.Module:
     """Instantiate the registered model ``name`` with ``kwargs``."""
     key = name.lower()
+    if key not in _REGISTRY and key in _LAZY:
+        import importlib
+
+        importlib.import_module(f"{__name__}.{_LAZY[key]}")
     if key not in _REGISTRY:
         raise ValueError(f"unknown model {name!r}; registered: {list_models()}")
     return _REGISTRY[key](**kwargs)
@@ -46,7 +52,6 @@ from . import unet  # noqa: E402,F401  (registers "unet")
 from . import mtl_unet  # noqa: E402,F401  (registers "mtl_unet": the MTL-IO paper's VGG U-Net)
 from . import res_unet  # noqa: E402,F401  (registers "res34_unet": the MTL-IO paper's Table 2 baseline)
 from . import cenet  # noqa: E402,F401  (registers "cenet": CE-Net, Gu et al. 2019; refuge_ensemble)
-from . import gap_resnet  # noqa: E402,F401  (registers "gap_resnet": the five ensemble members; refuge_ensemble)
 from .unet import UNet  # noqa: E402
 
 __all__ = ["UNet", "create_model", "list_models", "register_model"]

@@ -38,6 +38,7 @@ from ..models.mtl_unet import MTLUNet, count_parameters
 from ..models.res_unet import Res34UNet
 from ..seed import seed_everything
 from ..train import make_learner, random_flips, tensor_dls
+from ..train.schedules import fit_with_schedule
 from .data import TaskArrays
 from .losses import MultiTaskLoss
 from .metrics import task_metrics
@@ -243,10 +244,7 @@ def fit_scheme(scheme: str, train: TaskArrays, cfg, tasks: Sequence[str], valid:
         if init is not None:
             init(model)
         learn = build_learner(scheme, model, group, train, valid, cfg, lr, validate, checkpoint, seed=seed * 1000 + i)
-        if cfg.schedule == "one_cycle":
-            learn.fit_one_cycle(epochs, lr, pct_start=cfg.pct_start)
-        else:
-            learn.fit(epochs, lr)
+        fit_with_schedule(learn, epochs, lr, cfg.schedule, pct_start=cfg.pct_start)
         names = list(learn.recorder.metric_names[1:-1])
         histories.append({"tasks": group, "names": names, "values": [list(v) for v in learn.recorder.values]})
         if scheme == "gradnorm":

@@ -7,10 +7,10 @@ results" gives the final prediction.
 
 * :func:`fit_member` trains one member with a fastai ``Learner`` (``make_learner``: device,
   AMP and channels_last from ``cfg``), ``CrossEntropyLossFlat``, fastai's ``RAdam`` (the
-  chapter's one RAdam, :func:`fundus_utils.train.segmentation.radam`, also used by CE-Net and
+  chapter's one RAdam, :func:`fundus_utils.train.schedules.radam`, also used by CE-Net and
   the fovea U-Net), and either the paper's step schedule (``cfg.cls.schedule == "step"``:
   fastai ``ParamScheduler`` with lr x ``cfg.cls.lr_gamma`` every ``cfg.cls.lr_step`` epochs)
-  or a one-cycle schedule (:func:`fundus_utils.train.segmentation.fit_with_schedule`).
+  or a one-cycle schedule (:func:`fundus_utils.train.schedules.fit_with_schedule`).
 * Weights: the ``full`` profile starts from torchvision's ImageNet ResNet50 weights as the
   paper did, through timm's ``resnet50.tv_in1k`` tag (timm's untagged default would be
   ``a1_in1k``, trained with a different recipe); smoke and tests never download.
@@ -31,6 +31,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 import torch
+from timm.data import IMAGENET_DEFAULT_MEAN as IMAGENET_MEAN, IMAGENET_DEFAULT_STD as IMAGENET_STD
 
 from ..config import Config
 from ..evaluation.stats import bootstrap_ci
@@ -38,8 +39,6 @@ from ..models import create_model
 
 MEMBERS = ("full", "disc", "2gap", "3gap", "cc")
 ENSEMBLE = "ensemble"
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 # ------------------------------------------------------------------------------ training
@@ -63,7 +62,7 @@ def fit_member(variant: str, x_train: np.ndarray, y_train: np.ndarray, x_valid: 
     from ..seed import seed_everything
     from ..train.learner import make_learner  # first: fundus_utils.train quiets fastai's import-time warnings
     from ..train.loaders import random_flips, tensor_dls
-    from ..train.segmentation import fit_with_schedule, radam
+    from ..train.schedules import fit_with_schedule, radam
     from fastai.losses import CrossEntropyLossFlat
 
     y_train, y_valid = np.asarray(y_train), np.asarray(y_valid)

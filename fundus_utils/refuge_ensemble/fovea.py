@@ -39,7 +39,7 @@ Bars (:func:`bars`)
       few large errors (a swapped or stray peak) decide the mean's interval. A landmark the LoG
       finds no peak for is scored at the image diagonal (in that image's disc diameters) and
       counted as missed, never dropped, under both summaries.
-Training: fastai's RAdam in ``full`` (:func:`fundus_utils.train.segmentation.radam`, the chapter's
+Training: fastai's RAdam in ``full`` (:func:`fundus_utils.train.schedules.radam`, the chapter's
 one RAdam); each regressor seeds from ``cfg.seed`` (:func:`train_methods`).
 """
 from __future__ import annotations
@@ -53,6 +53,7 @@ from scipy import ndimage
 from skimage.feature import peak_local_max
 from torch import nn
 from torch.nn import functional as F
+from timm.data import IMAGENET_DEFAULT_MEAN as IMAGENET_MEAN, IMAGENET_DEFAULT_STD as IMAGENET_STD
 
 from ..config import Config
 from ..data import load_resized
@@ -63,9 +64,8 @@ from ..models import create_model
 from ..train.learner import make_learner, predict_batches
 from ..train.loaders import random_flips, tensor_dls
 from ..data.targets import fovea_heatmap, fovea_variance
-from ..train.segmentation import fit_with_schedule, optimizer
+from ..train.schedules import fit_with_schedule, optimizer
 
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
 # --------------------------------------------------------------------------- targets

@@ -2,7 +2,7 @@
 
 Zhao, Liu, Zhang, Lei (Sec. 2 and 4.2): CE-Net (:mod:`fundus_utils.models.cenet`) with a
 Dice loss, ellipse fitting to smooth the predicted boundaries
-(:mod:`fundus_utils.evaluation.ellipse`), RAdam (fastai's, :func:`fundus_utils.train.segmentation.radam`,
+(:mod:`fundus_utils.evaluation.ellipse`), RAdam (fastai's, :func:`fundus_utils.train.schedules.radam`,
 as for every model of the chapter), batch 16, 200 epochs, lr 1e-3 x0.1 every
 30 epochs.
 
@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
+from timm.data import IMAGENET_DEFAULT_MEAN as IMAGENET_MEAN, IMAGENET_DEFAULT_STD as IMAGENET_STD
 
 from ..config import Config
 from ..data import load_resized
@@ -55,10 +56,10 @@ from ..models import create_model
 from ..train.learner import make_learner, predict_batches
 from ..train.loaders import random_flips, tensor_dls
 from ..train.losses import dice_loss
-from ..train.segmentation import fit_segmenter, fit_with_schedule, optimizer, predict_probabilities, step_lr
+from ..train.schedules import fit_with_schedule, optimizer, step_lr
+from ..train.segmentation import fit_segmenter, predict_probabilities
 from . import disc_crop
 
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 
 class DiceLoss(nn.Module):

@@ -17,7 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from ..config import REPO_ROOT
+
 MANIFEST_DIR = REPO_ROOT / "data_manifests"
 
 Source = str | Mapping[str, Any] | None
