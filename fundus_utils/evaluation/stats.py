@@ -25,10 +25,16 @@ def bootstrap_ci(values: np.ndarray, statistic: Callable[[np.ndarray], float] = 
     return float(statistic(values)), float(np.quantile(boots, alpha)), float(np.quantile(boots, 1 - alpha))
 
 
+def ci_text(value: float, lo: float, hi: float, digits: int = 3) -> str:
+    """``'0.912 [0.890, 0.930]'``: a value and its interval, for tables (``'n/a'`` for a NaN value)."""
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{value:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
 def mean_ci_text(values: np.ndarray, digits: int = 3, seed: int = 0) -> str:
     """'0.912 [0.890, 0.930]': mean with its 95 % bootstrap interval, for tables."""
-    m, lo, hi = bootstrap_ci(values, seed=seed)
-    return f"{m:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+    return ci_text(*bootstrap_ci(values, seed=seed), digits=digits)
 
 
 def auc_rank(labels: np.ndarray, scores: np.ndarray) -> np.ndarray | float:

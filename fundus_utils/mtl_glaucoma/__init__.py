@@ -47,21 +47,20 @@ CPU; ``smoke`` uses the synthetic REFUGE twin at a few seconds per network.
 from __future__ import annotations
 
 import pandas as pd
-import torch
 
 from .. import data as _data
 from ..models.mtl_unet import TASKS
-from ..seed import seed_everything
 from .cv import ArrayBank
 from .data import TaskArrays, prepare
 
 
-def setup(cfg) -> None:
-    """Per-notebook set-up: CPU threads (``cfg.threads``: one intra-op thread is fastest for
-    the smoke profile's tiny tensors on a shared 2-core machine) and the global seed."""
-    if cfg.threads and cfg.device == "cpu":
-        torch.set_num_threads(cfg.threads)
-    seed_everything(cfg.seed)
+def begin(profile: str = "smoke", overrides: dict | None = None):
+    """A notebook's start (:func:`fundus_utils.session.begin`): the chapter's settings under
+    ``profile`` and ``overrides``, ``cfg.threads`` intra-op threads on a CPU (one is fastest for
+    the smoke profile's tiny tensors on a shared 2-core machine), the seed, the provenance clock."""
+    from ..session import begin as _begin
+
+    return _begin("mtl_glaucoma", profile, overrides, threads="threads", source=source)
 
 
 def open_samples(cfg) -> pd.DataFrame:
@@ -94,4 +93,4 @@ def trained_tasks(arrays: TaskArrays) -> list[str]:
     return [t for t in TASKS if arrays.has(t)]
 
 
-__all__ = ["ArrayBank", "TaskArrays", "make_bank", "open_samples", "prepare", "setup", "source", "trained_tasks"]
+__all__ = ["ArrayBank", "TaskArrays", "begin", "make_bank", "open_samples", "prepare", "source", "trained_tasks"]

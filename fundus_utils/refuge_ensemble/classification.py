@@ -34,7 +34,7 @@ import torch
 from timm.data import IMAGENET_DEFAULT_MEAN as IMAGENET_MEAN, IMAGENET_DEFAULT_STD as IMAGENET_STD
 
 from ..config import Config
-from ..evaluation.stats import bootstrap_ci
+from ..evaluation.stats import bootstrap_ci, ci_text
 from ..models import create_model
 
 MEMBERS = ("full", "disc", "2gap", "3gap", "cc")
@@ -187,7 +187,5 @@ def score(y: np.ndarray, probs: Mapping[str, np.ndarray], n_boot: int = 2000, sp
 
 
 def auc_text(auc: float, lo: float, hi: float, digits: int = 3) -> str:
-    """``0.912 [0.870, 0.950]`` for tables."""
-    if np.isnan(auc):
-        return "n/a"
-    return f"{auc:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+    """``0.912 [0.870, 0.950]`` for tables (``n/a`` without an AUC)."""
+    return ci_text(auc, lo, hi, digits)

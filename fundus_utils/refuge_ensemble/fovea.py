@@ -59,7 +59,7 @@ from ..config import Config
 from ..data import load_resized
 from ..evaluation import Bar, centre_of_mass, mean_position, paired_mean, vertical_extent
 from ..evaluation.postprocess import fovea_location
-from ..evaluation.stats import bootstrap_ci
+from ..evaluation.stats import bootstrap_ci, ci_text
 from ..models import create_model
 from ..train.learner import make_learner, predict_batches
 from ..train.loaders import random_flips, tensor_dls
@@ -478,7 +478,7 @@ def summarise(rows: dict[tuple[str, str], pd.DataFrame], digits: int = 2) -> pd.
         for col, unit in (("error_px", "px"), ("error_dd", "DD")):
             if len(ok):
                 m, lo, hi = bootstrap_ci(ok[col].to_numpy())
-                rec[f"error ({unit})"] = f"{m:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+                rec[f"error ({unit})"] = ci_text(m, lo, hi, digits)
                 rec[f"mean_{unit}"] = m
             else:
                 rec[f"error ({unit})"] = "—"

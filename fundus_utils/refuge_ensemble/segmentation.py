@@ -51,7 +51,7 @@ from ..data import load_resized
 from ..evaluation import Bar, dice, paired_auc, paired_mean, place_prior, shape_prior, vertical_cdr
 from ..evaluation.ellipse import fit_ellipse
 from ..evaluation.postprocess import largest_component
-from ..evaluation.stats import bootstrap_ci
+from ..evaluation.stats import bootstrap_ci, ci_text
 from ..models import create_model
 from ..train.learner import make_learner, predict_batches
 from ..train.loaders import random_flips, tensor_dls
@@ -258,7 +258,7 @@ def summarise(per_image: dict[tuple[str, str], pd.DataFrame], digits: int = 3, s
         rec = {"model": model, "post-processing": post, "n": len(df)}
         for col, label in (("dice_od", "OD Dice"), ("dice_oc", "OC Dice"), ("vcdr_abs_err", "vCDR MAE")):
             m, lo, hi = bootstrap_ci(df[col].to_numpy(), seed=seed)
-            rec[label] = f"{m:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+            rec[label] = ci_text(m, lo, hi, digits)
             rec[f"mean_{col}"] = m
         out.append(rec)
     return pd.DataFrame(out).set_index(["model", "post-processing"])

@@ -15,10 +15,11 @@ Then in the book: ``{glue:} table2`` or ``{glue:figure} fig3_roc``. Real-data ru
 glues the last record into any run (see :mod:`.records`).
 """
 from . import paper_values
+from ._glue import glue
 from .bar_tables import bars
 from .figures import figure
-from .provenance import line, start
+from .provenance import data_source, line, start
 from .records import record, show_recorded
 from .tables import table
 
-__all__ = ["start", "line", "table", "figure", "paper_values", "record", "show_recorded", "bars"]
+__all__ = ["data_source", "glue", "start", "line", "table", "figure", "paper_values", "record", "show_recorded", "bars"]

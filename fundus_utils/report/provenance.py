@@ -46,6 +46,11 @@ def start(cfg: Any = None, source: Source = None) -> str:
     return line()
 
 
+def data_source(source: Source) -> None:
+    """Name the run's data ``source`` once it is known (after opening the data), keeping the clock."""
+    _RUN.source = source
+
+
 @lru_cache(maxsize=1)
 def git_commit() -> str:
     """Short hash of HEAD, with ``-dirty`` when tracked files differ; ``unknown`` outside git."""

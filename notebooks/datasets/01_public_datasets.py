@@ -29,16 +29,15 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
-overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
+overrides = {}  # any setting, dotted into groups, e.g. {"seed": 1, "n_samples": 2}: papermill -p overrides '{"seed": 1}'
 
 # %%
-from fundus_utils import config, data, report
+from fundus_utils import data, report, session
 from fundus_utils.data import plots, summary
 from fundus_utils.data.importers.rfmid import CONDITIONS, GROUP_28, OTHER_18, group_28
 
-cfg = config.load("datasets", profile, **overrides)
+cfg = session.begin("datasets", profile, overrides, source=summary.manifests_source())
 manifests = summary.load_manifests()
-report.start(cfg, source=summary.manifests_source())
 print(f"profile {cfg.profile}: thumbnails {cfg.thumb_height} px high, {cfg.n_samples} per gallery")
 print(f"data root: {cfg.data_root or 'none found (set $FUNDUS_DATA)'}")
 

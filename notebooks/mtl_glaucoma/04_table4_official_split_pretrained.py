@@ -17,17 +17,15 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
-overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
+overrides = {}  # any setting, dotted into groups, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
-from fundus_utils import config, report
+from fundus_utils import report
 from fundus_utils import mtl_glaucoma as mtl
 from fundus_utils.mtl_glaucoma import bars as mtl_bars
 from fundus_utils.mtl_glaucoma import cv, pretrain, tables
 
-cfg = config.load("mtl_glaucoma", profile, **overrides)
-mtl.setup(cfg)
-report.start(cfg, source=mtl.source(cfg))
+cfg = mtl.begin(profile, overrides)
 
 samples = mtl.open_samples(cfg)
 bank = mtl.make_bank(samples, cfg)

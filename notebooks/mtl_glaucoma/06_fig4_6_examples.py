@@ -21,12 +21,12 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
-overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
+overrides = {}  # any setting, dotted into groups, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
 import numpy as np
 
-from fundus_utils import config, evaluation, report
+from fundus_utils import report
 from fundus_utils import mtl_glaucoma as mtl
 from fundus_utils.mtl_glaucoma import bars as mtl_bars
 from fundus_utils.evaluation.postprocess import largest_components
@@ -34,9 +34,7 @@ from fundus_utils.mtl_glaucoma import cv, figures
 from fundus_utils.mtl_glaucoma.evaluate import fovea_xy
 from fundus_utils.mtl_glaucoma.fit import predict
 
-cfg = config.load("mtl_glaucoma", profile, **overrides)
-mtl.setup(cfg)
-report.start(cfg, source=mtl.source(cfg))
+cfg = mtl.begin(profile, overrides)
 
 samples = mtl.open_samples(cfg)
 bank = mtl.make_bank(samples, cfg)

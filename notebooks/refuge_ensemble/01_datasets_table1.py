@@ -19,15 +19,14 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
-overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
+overrides = {}  # any setting, dotted into groups, e.g. {"seed": 1, "seed": 1}: papermill -p overrides '{"seed": 1}'
 
 # %%
-from fundus_utils import config, report
+from fundus_utils import report, session
 from fundus_utils.data.summary import manifests_source
 from fundus_utils.refuge_ensemble import datasets_table as dt
 
-cfg = config.load("refuge_ensemble", profile, **overrides)
-report.start(cfg, source=manifests_source())
+cfg = session.begin("refuge_ensemble", profile, overrides, source=manifests_source())
 print(f"data root: {cfg.data_root}")
 
 # %% [markdown]

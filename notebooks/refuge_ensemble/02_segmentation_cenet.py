@@ -44,26 +44,19 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
-overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
+overrides = {}  # any setting, dotted into groups, e.g. {"seed": 1, "seg.epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
-import numpy as np
 import pandas as pd
-import torch
 
-from fundus_utils import config, report
+from fundus_utils import report, session
 from fundus_utils.models import create_model
 from fundus_utils.refuge_ensemble import record_name
 from fundus_utils.refuge_ensemble import segmentation as seg
-from fundus_utils.seed import seed_everything
 
-cfg = config.load("refuge_ensemble", profile, **overrides)
-if cfg.seg.threads and cfg.device == "cpu":
-    torch.set_num_threads(cfg.seg.threads)  # tiny tensors on a shared CPU: one thread wastes nothing
-seed_everything(cfg.seed)
+cfg = session.begin("refuge_ensemble", profile, overrides, threads="seg.threads")
 train_table, test_tables = seg.open_tables(cfg)
-source = "synthetic-refuge twin" if cfg.seg.twin is not None else " + ".join(test_tables)
-report.start(cfg, source=source)
+report.data_source("synthetic-refuge twin" if cfg.seg.twin is not None else " + ".join(test_tables))
 train = seg.load_seg_data(train_table, cfg.seg.eval_size)
 tests = {name: seg.load_seg_data(t, cfg.seg.eval_size) for name, t in test_tables.items()}
 print(f"training: {len(train)} pictures; tests: " + ", ".join(f"{k} {len(v)}" for k, v in tests.items()))

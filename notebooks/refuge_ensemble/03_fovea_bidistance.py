@@ -39,23 +39,18 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
-overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
+overrides = {}  # any setting, dotted into groups, e.g. {"seed": 1, "fovea.epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
 import numpy as np
 import pandas as pd
-import torch
 
-from fundus_utils import config, report
+from fundus_utils import report, session
 from fundus_utils.refuge_ensemble import fovea, record_name
-from fundus_utils.seed import seed_everything
 
-cfg = config.load("refuge_ensemble", profile, **overrides)
-if cfg.seg.threads and cfg.device == "cpu":
-    torch.set_num_threads(cfg.seg.threads)  # tiny tensors on a shared CPU: one thread wastes nothing
-seed_everything(cfg.seed)
+cfg = session.begin("refuge_ensemble", profile, overrides, threads="seg.threads")
 train_table, test_tables = fovea.open_tables(cfg)
-report.start(cfg, source=" + ".join(test_tables))
+report.data_source(" + ".join(test_tables))
 train = fovea.prepare_landmarks(train_table, cfg.fovea.size)
 tests = {name: fovea.prepare_landmarks(t, cfg.fovea.size) for name, t in test_tables.items()}
 print(f"training: {len(train)} pictures at {cfg.fovea.size} px; tests: "

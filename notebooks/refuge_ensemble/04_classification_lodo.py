@@ -35,19 +35,13 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
-overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
+overrides = {}  # any setting, dotted into groups, e.g. {"seed": 1, "cls.epochs": 4}: papermill -p overrides '{"seed": 1}'
 
 # %%
-import torch
-
-from fundus_utils import config, data, evaluation, report
+from fundus_utils import data, evaluation, report, session
 from fundus_utils.refuge_ensemble import lodo, record_name
-from fundus_utils.seed import seed_everything
 
-cfg = config.load("refuge_ensemble", profile, **overrides)
-if cfg.cls.threads and cfg.device == "cpu":
-    torch.set_num_threads(cfg.cls.threads)  # tiny tensors on a shared CPU: one thread is fastest
-seed_everything(cfg.seed)
+cfg = session.begin("refuge_ensemble", profile, overrides, threads="cls.threads")
 if cfg.cls.twin:
     samples = data.open_dataset(cfg.dataset, **cfg.cls.twin)
     source = {"name": cfg.dataset, **cfg.cls.twin}
@@ -55,7 +49,7 @@ if cfg.cls.twin:
 else:
     samples, presence = lodo.open_domains(cfg)  # stops, naming what is missing, if < 2 datasets
     source = "+".join(presence.index[presence["glaucoma_labelled"] > 0])
-report.start(cfg, source=source)
+report.data_source(source)
 domains = [d for d in cfg.lodo.datasets if d in set(samples[cfg.lodo.domain_column].astype(str))]
 print(f"{len(samples)} images; domains ({cfg.lodo.domain_column}): {domains}; backbone {cfg.cls.backbone}, "
       f"pretrained={cfg.pretrained}, {cfg.cls.epochs} epochs")
@@ -109,14 +103,12 @@ shift = lodo.shift_table(summary, by_domain)
 report.table(shift, "re_cls_shift", "LODO AUC vs in-domain AUC on the same domain (disc member and ensemble)", cfg)
 
 # %%
-from fundus_utils.report._glue import glue
-
 ens = summary[summary["model"] == "ensemble"].set_index("fold")["auc"]
 lodo_mean = float(ens.drop(lodo.IN_DOMAIN, errors="ignore").mean())
-glue("re_cls_ensemble_lodo_mean_auc", round(lodo_mean, 3))
+report.glue("re_cls_ensemble_lodo_mean_auc", round(lodo_mean, 3))
 print(f"ensemble AUC, mean over held-out datasets: {lodo_mean:.3f}")
 if lodo.IN_DOMAIN in ens.index:
-    glue("re_cls_ensemble_in_domain_auc", round(float(ens[lodo.IN_DOMAIN]), 3))
+    report.glue("re_cls_ensemble_in_domain_auc", round(float(ens[lodo.IN_DOMAIN]), 3))
     print(f"ensemble AUC in-domain: {ens[lodo.IN_DOMAIN]:.3f}")
 
 # %% [markdown]

@@ -18,17 +18,14 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
-overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
+overrides = {}  # any setting, dotted into groups, e.g. {"seed": 1, "n_scenes": 100}: papermill -p overrides '{"seed": 1}'
 
 # %%
-from fundus_utils import config, evaluation, report
+from fundus_utils import evaluation, report, session
 from fundus_utils.data import twins
 from fundus_utils.data.simulator import tour
-from fundus_utils.seed import seed_everything
 
-cfg = config.load("synthetic", profile, **overrides)
-seed_everything(cfg.seed)
-report.start(cfg, source="simulator")
+cfg = session.begin("synthetic", profile, overrides, source="simulator")
 
 # %% [markdown]
 # ## One eye, many cameras

@@ -55,16 +55,13 @@
 
 # %% tags=["parameters"]
 profile = "smoke"
-overrides = {}  # any setting, e.g. {"seed": 1, "epochs": 4}: papermill -p overrides '{"seed": 1}'
+overrides = {}  # any setting, dotted into groups, e.g. {"seed": 1, "s2r.od_epochs": 2}: papermill -p overrides '{"seed": 1}'
 
 # %%
-from fundus_utils import config, report
+from fundus_utils import report, session
 from fundus_utils.synthetic import sim2real
-from fundus_utils.seed import seed_everything
 
-cfg = config.load("synthetic", profile, **overrides)
-seed_everything(cfg.seed)  # each task's training is re-seeded from cfg.seed inside sim2real.run
-report.start(cfg, source="simulator → REFUGE, Drishti-GS1, DRIVE, CHASE_DB1")
+cfg = session.begin("synthetic", profile, overrides, source="simulator → REFUGE, Drishti-GS1, DRIVE, CHASE_DB1")
 print("real test data:", cfg.data_root if sim2real.real_data_available(cfg) else "not found: nothing is scored")
 
 # %% [markdown]
