@@ -40,9 +40,23 @@ tables, figures            :mod:`.tables`, :mod:`.figures`
 real-data check            :mod:`.realdata` (O: a plain U-Net trained alongside)
 =========================  ==========================================================
 
-Profiles (``fundus_utils.config``, paper ``mtl_glaucoma``): ``full`` is the paper's setting;
-``real`` trains on the REFUGE Validation400 copy and tests on Test400 at 128 px on a
-CPU; ``smoke`` uses the synthetic REFUGE twin at a few seconds per network.
+The paper's tables and figures (notebooks under ``notebooks/mtl_glaucoma/``):
+
+=====================================  ===================================================  ========
+the paper's                            code                                                 notebook
+=====================================  ===================================================  ========
+Table 1 (5-fold CV, from scratch)      :func:`.cv.cross_validate`, :mod:`.tables`           01
+Table 2 (CV, pretrained encoders)      :mod:`.pretrain`, :func:`.cv.cross_validate`         02
+Table 3 (official split, scratch)      :func:`.cv.official_split`                           03
+Table 4 (official split, pretrained)   :mod:`.pretrain`, :func:`.cv.official_split`         04
+Fig. 1 (ROC), Figs. 2-3 (lr study)     :mod:`.figures`, :mod:`.sweep`                       05
+Figs. 4 and 6 (examples)               :mod:`.figures`                                      06
+(ours) real REFUGE vs a plain U-Net    :mod:`.realdata`                                     07
+=====================================  ===================================================  ========
+
+Settings: :mod:`.settings` (``full`` = the paper's; ``real`` trains on the REFUGE
+Validation400 copy and tests on Test400 at 128 px on a CPU; ``smoke`` uses the synthetic
+REFUGE twin at a few seconds per network). A notebook starts with :func:`begin`.
 """
 from __future__ import annotations
 

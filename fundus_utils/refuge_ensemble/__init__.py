@@ -1,16 +1,20 @@
 """Zhao, Liu, Zhang, Lei, "Deep Learning based for Fundus Analysis" (REFUGE-style report): experiment code.
 
-Components and where they live (notebooks under ``notebooks/refuge_ensemble/``):
+=====================================  ===============================================  ==========
+the paper's part                       code                                             notebook
+=====================================  ===============================================  ==========
+Table 1: the datasets                  :mod:`.datasets_table`                           01
+OD/OC segmentation, CE-Net vs U-Net,   :mod:`.segmentation` (CE-Net:                    02
+with/without ellipse fitting, on       :mod:`fundus_utils.models.cenet`; ellipses:
+disc crops (2 x disc diameter)         :mod:`fundus_utils.evaluation.ellipse`; the
+                                       locator and crops: :mod:`.disc_crop`)
+fovea and OD centre by bi-distance     :mod:`.fovea`                                    03
+map regression, LoG peaks
+the five-member ResNet50 glaucoma      :mod:`fundus_utils.models.gap_resnet`,           04
+ensemble, leave-one-dataset-out        :mod:`.classification`, :mod:`.lodo`
+=====================================  ===============================================  ==========
 
-* CE-Net (ResNet-34 encoder, DAC + RMP context encoder) -> :mod:`fundus_utils.models.cenet`
-* Ellipse fitting of OD/OC masks -> :mod:`fundus_utils.evaluation.ellipse`
-* OD/OC segmentation on disc crops, CE-Net vs U-Net, with/without ellipses
-  -> :mod:`.segmentation` (notebook 02)
-* Fovea + OD centre by bi-distance map regression and LoG peaks, vs the MTL-IO heatmap
-  -> :mod:`.fovea` (notebook 03)
-* Optic-disc locator and crops (2 x disc diameter) -> :mod:`.disc_crop`
-* Five-member ResNet50 glaucoma ensemble -> :mod:`fundus_utils.models.gap_resnet`, :mod:`.classification`
-* Leave-one-dataset-out -> :mod:`.lodo`
+Settings: :mod:`.settings` (groups ``seg``, ``fovea``, ``cls``, ``lodo``).
 """
 
 
