@@ -102,9 +102,25 @@ def make_bank(table: pd.DataFrame, cfg) -> ArrayBank:
     return ArrayBank(table, cfg, lambda t: prepare(t, cfg.image_size, cfg.fovea_variance_256, rows=cfg.rows))
 
 
+def open_data(cfg, protocol: str = "cv") -> tuple[pd.DataFrame, ArrayBank, list[str]]:
+    """The notebook's data: the sample table, its arrays, and the tasks its training rows carry.
+
+    ``protocol``: ``"cv"`` (Tables 1-2: every non-test row may train) or ``"official"``
+    (Tables 3-4: the official training split, :func:`.cv.official_parts`).
+    """
+    from .cv import official_parts
+
+    samples = open_samples(cfg)
+    bank = make_bank(samples, cfg)
+    if protocol not in ("cv", "official"):
+        raise ValueError(f"protocol must be 'cv' or 'official', got {protocol!r}")
+    train = samples[samples["split"] != "test"] if protocol == "cv" else official_parts(samples)["train"]
+    return samples, bank, trained_tasks(bank.take(train))
+
+
 def trained_tasks(arrays: TaskArrays) -> list[str]:
     """The tasks these training arrays carry targets for (REFUGE Validation400: OD and OC only)."""
     return [t for t in TASKS if arrays.has(t)]
 
 
-__all__ = ["ArrayBank", "TaskArrays", "begin", "make_bank", "open_samples", "prepare", "source", "trained_tasks"]
+__all__ = ["ArrayBank", "TaskArrays", "begin", "make_bank", "open_data", "open_samples", "prepare", "source", "trained_tasks"]

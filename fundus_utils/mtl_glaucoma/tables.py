@@ -90,6 +90,23 @@ def paper_vs_ours(summ: pd.DataFrame, key: str, metrics: Sequence[str], extra: d
     return readable(both.round(digits), digits)
 
 
+def report_official_split(runs: pd.DataFrame, table: str, cfg, how: str) -> None:
+    """Tables 3 and 4: the paper's layout, the per-seed values and paper vs ours, each saved and shown.
+
+    ``table``: ``"table3"`` or ``"table4"``; ``how``: the initialisation, for the captions.
+    """
+    from .. import report
+
+    number, summ = table.removeprefix("table"), summary(runs)
+    report.table(paper_layout(summ), f"mtl_{table}",
+                 f"Table {number} (ours): official split, {how}, mean ± SD over seeds {list(cfg.seeds)}.", cfg)
+    report.table(runs.set_index(["method", "seed"])[["auc", "auc_combined", "dice_od", "dice_oc", "fovea_px", "vcdr_mae"]],
+                 f"mtl_{table}_per_seed", f"Table {number} per seed.", cfg)
+    report.table(paper_vs_ours(summ, table, ["auc", "dice_od", "dice_oc", "fovea_px"]), f"mtl_{table}_paper_vs_ours",
+                 f"Table {number}, paper vs ours (means over seeds; every cell of the paper's table was lost from "
+                 "its text: not reported).", cfg)
+
+
 def readable(both: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     """Paper-vs-ours cells as text: a number, "not reported" for a paper cell lost from its
     text, "-" where we have no value (a method without that output)."""

@@ -59,9 +59,7 @@ cfg = mtl.begin(profile, overrides)
 # split is never trained on (`cv.fold_parts` checks both for every fold).
 
 # %%
-samples = mtl.open_samples(cfg)
-bank = mtl.make_bank(samples, cfg)
-tasks = mtl.trained_tasks(bank.take(samples[samples["split"] != "test"]))
+samples, bank, tasks = mtl.open_data(cfg)
 report.table(samples.groupby(["split", "fold"]).agg(images=("image_id", "size"), glaucoma=("glaucoma", "sum")),
              "mtl_data_folds", f"Images and glaucoma cases per split and fold; tasks trained: {', '.join(tasks)}.", cfg)
 
@@ -120,8 +118,8 @@ report.table(tables.paper_vs_ours(summ, "table1", ["auc", "dice_od", "dice_oc", 
 # %%
 bars = mtl_bars.chapter_bars(runs, samples, bank, cfg)
 report.bars(bars, "mtl_t1_bars",
-             "Table 1 bars: gain over the same run's image-blind baseline on the same test images, "
-             "paired bootstrap 95 % CI (lo, hi); passed = lower end above 0.", cfg)
+            "Table 1 bars: gain over the same run's image-blind baseline on the same test images, "
+            "paired bootstrap 95 % CI (lo, hi); passed = lower end above 0.", cfg)
 
 # %% [markdown]
 # These baselines are weak on purpose-built pictures: the discs lie off centre, so the

@@ -35,9 +35,7 @@ from fundus_utils.mtl_glaucoma.schemes import SCHEMES
 
 cfg = mtl.begin(profile, overrides)
 
-samples = mtl.open_samples(cfg)
-bank = mtl.make_bank(samples, cfg)
-tasks = mtl.trained_tasks(bank.take(samples[samples["split"] != "test"]))
+samples, bank, tasks = mtl.open_data(cfg)
 
 # %% [markdown]
 # ## The encoders' initialisation
@@ -94,5 +92,5 @@ report.table(tables.paper_vs_ours(summ, "table2", ["auc", "dice_od", "dice_oc", 
 # %%
 bars = mtl_bars.chapter_bars(runs, samples, bank, cfg)
 report.bars(bars, "mtl_t2_bars",
-             f"Table 2 bars (encoder initialised by {init_name}): gain over the same run's image-blind baseline, "
-             "paired bootstrap 95 % CI; passed = lower end above 0.", cfg)
+            f"Table 2 bars (encoder initialised by {init_name}): gain over the same run's image-blind baseline, "
+            "paired bootstrap 95 % CI; passed = lower end above 0.", cfg)

@@ -31,10 +31,7 @@ from fundus_utils.mtl_glaucoma import cv, tables
 
 cfg = mtl.begin(profile, overrides)
 
-samples = mtl.open_samples(cfg)
-bank = mtl.make_bank(samples, cfg)
-parts = cv.official_parts(samples)
-tasks = mtl.trained_tasks(bank.take(parts["train"]))
+samples, bank, tasks = mtl.open_data(cfg, "official")
 report.table(samples.groupby(["split", "device"]).size().unstack(fill_value=0), "mtl_official_split_devices",
              "Images per official split and camera.", cfg)
 
@@ -43,14 +40,7 @@ report.table(samples.groupby(["split", "device"]).size().unstack(fill_value=0), 
 
 # %%
 scratch_runs = cv.official_split(samples, ["stl", "mtl_io"], cfg, tasks, bank, seeds=cfg.seeds)
-scratch = cv.results_frame(scratch_runs)
-report.table(tables.paper_layout(tables.summary(scratch)), "mtl_table3",
-             f"Table 3 (ours): official split, from scratch, mean ± SD over seeds {list(cfg.seeds)}.", cfg)
-report.table(scratch.set_index(["method", "seed"])[["auc", "auc_combined", "dice_od", "dice_oc", "fovea_px", "vcdr_mae"]],
-             "mtl_table3_per_seed", "Table 3 per seed.", cfg)
-report.table(tables.paper_vs_ours(tables.summary(scratch), "table3", ["auc", "dice_od", "dice_oc", "fovea_px"]),
-             "mtl_table3_paper_vs_ours", "Table 3, paper vs ours (means over seeds; every cell of the paper's table "
-             "was lost from its text: not reported).", cfg)
+tables.report_official_split(cv.results_frame(scratch_runs), "table3", cfg, "from scratch")
 
 # %% [markdown]
 # ## Bars: STL and MTL-IO against image-blind baselines of this run
@@ -65,5 +55,5 @@ report.table(tables.paper_vs_ours(tables.summary(scratch), "table3", ["auc", "di
 # %%
 bars = mtl_bars.chapter_bars(scratch_runs, samples, bank, cfg)
 report.bars(bars, "mtl_t3_bars",
-             "Table 3 bars: gain over the same run's image-blind baseline on the same test images, "
-             "paired bootstrap 95 % CI; passed = lower end above 0.", cfg)
+            "Table 3 bars: gain over the same run's image-blind baseline on the same test images, "
+            "paired bootstrap 95 % CI; passed = lower end above 0.", cfg)

@@ -27,9 +27,7 @@ from fundus_utils.mtl_glaucoma import cv, pretrain, tables
 
 cfg = mtl.begin(profile, overrides)
 
-samples = mtl.open_samples(cfg)
-bank = mtl.make_bank(samples, cfg)
-tasks = mtl.trained_tasks(bank.take(cv.official_parts(samples)["train"]))
+samples, bank, tasks = mtl.open_data(cfg, "official")
 
 # %% [markdown]
 # ## Table 4: with the pretrained encoder
@@ -38,15 +36,7 @@ tasks = mtl.trained_tasks(bank.take(cv.official_parts(samples)["train"]))
 init_name, init_fn = pretrain.encoder_init(cfg, "mtl_unet")
 transfer_runs = cv.official_split(samples, ["stl", "mtl_io"], cfg, tasks, bank, seeds=cfg.seeds,
                                  init=init_name, init_fn=init_fn)
-transfer = cv.results_frame(transfer_runs)
-report.table(tables.paper_layout(tables.summary(transfer)), "mtl_table4",
-             f"Table 4 (ours): official split, encoder initialised by {init_name}, mean ± SD over seeds "
-             f"{list(cfg.seeds)}.", cfg)
-report.table(transfer.set_index(["method", "seed"])[["auc", "auc_combined", "dice_od", "dice_oc", "fovea_px", "vcdr_mae"]],
-             "mtl_table4_per_seed", "Table 4 per seed.", cfg)
-report.table(tables.paper_vs_ours(tables.summary(transfer), "table4", ["auc", "dice_od", "dice_oc", "fovea_px"]),
-             "mtl_table4_paper_vs_ours", "Table 4, paper vs ours (means over seeds; every cell of the paper's table "
-             "was lost from its text: not reported).", cfg)
+tables.report_official_split(cv.results_frame(transfer_runs), "table4", cfg, f"encoder initialised by {init_name}")
 
 # %% [markdown]
 # ## Bars: STL and MTL-IO against image-blind baselines of this run
@@ -61,5 +51,5 @@ report.table(tables.paper_vs_ours(tables.summary(transfer), "table4", ["auc", "d
 # %%
 bars = mtl_bars.chapter_bars(transfer_runs, samples, bank, cfg)
 report.bars(bars, "mtl_t4_bars",
-             "Table 4 bars: gain over the same run's image-blind baseline on the same test images, "
-             "paired bootstrap 95 % CI; passed = lower end above 0.", cfg)
+            "Table 4 bars: gain over the same run's image-blind baseline on the same test images, "
+            "paired bootstrap 95 % CI; passed = lower end above 0.", cfg)

@@ -31,9 +31,7 @@ from fundus_utils.mtl_glaucoma import cv, figures, sweep, tables
 
 cfg = mtl.begin(profile, overrides)
 
-samples = mtl.open_samples(cfg)
-bank = mtl.make_bank(samples, cfg)
-tasks = mtl.trained_tasks(bank.take(samples[samples["split"] != "test"]))
+samples, bank, tasks = mtl.open_data(cfg)
 
 # %% [markdown]
 # ## Fig. 1: ROC of the glaucoma score, STL vs MTL-IO
@@ -60,8 +58,8 @@ report.figure(figures.roc_figure(curves), "mtl_fig1_roc",
 # %%
 bars = mtl_bars.chapter_bars(runs, samples, bank, cfg)
 report.bars(bars, "mtl_fig1_bars",
-             "Fig. 1 runs, bars: gain over the same run's image-blind baseline, paired bootstrap 95 % CI; "
-             "passed = lower end above 0.", cfg)
+            "Fig. 1 runs, bars: gain over the same run's image-blind baseline, paired bootstrap 95 % CI; "
+            "passed = lower end above 0.", cfg)
 
 # %% [markdown]
 # ## Figs. 2-3: best validation metric and minimum validation loss per learning rate

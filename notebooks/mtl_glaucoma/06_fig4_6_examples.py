@@ -36,9 +36,7 @@ from fundus_utils.mtl_glaucoma.fit import predict
 
 cfg = mtl.begin(profile, overrides)
 
-samples = mtl.open_samples(cfg)
-bank = mtl.make_bank(samples, cfg)
-tasks = mtl.trained_tasks(bank.take(samples[samples["split"] != "test"]))
+samples, bank, tasks = mtl.open_data(cfg)
 fold = int(samples.loc[samples["fold"] >= 0, "fold"].min())
 runs = {r.method: r for r in cv.cross_validate(samples, ["stl", "mtl_io"], cfg, tasks, bank, folds=[fold])}
 test = bank.take(cv.fold_parts(samples, fold)["test"])
@@ -55,8 +53,8 @@ preds = {m: predict(cv.restore(r, cfg), test.x, cfg) for m, r in runs.items()}
 # %%
 bars = mtl_bars.chapter_bars(list(runs.values()), samples, bank, cfg, glaucoma=False)
 report.bars(bars, "mtl_fig4_6_bars",
-             f"Figs. 4 and 6 networks (fold {fold}), bars: gain over the fold's image-blind baseline on its test "
-             "images, paired bootstrap 95 % CI; passed = lower end above 0.", cfg)
+            f"Figs. 4 and 6 networks (fold {fold}), bars: gain over the fold's image-blind baseline on its test "
+            "images, paired bootstrap 95 % CI; passed = lower end above 0.", cfg)
 
 # %% [markdown]
 # ## Fig. 4: a glaucomatous eye, reference and predicted outlines

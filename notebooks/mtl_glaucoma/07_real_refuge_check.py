@@ -45,10 +45,8 @@ from fundus_utils.mtl_glaucoma import cv, realdata
 
 cfg = mtl.begin(profile, overrides)
 
-samples = mtl.open_samples(cfg)
-bank = mtl.make_bank(samples, cfg)
+samples, bank, tasks = mtl.open_data(cfg, "official")
 parts = cv.official_parts(samples)
-tasks = mtl.trained_tasks(bank.take(parts["train"]))
 print(f"training on {len(parts['train'])} images, tasks {tasks}; testing on {len(parts['test'])} images")
 
 # %% [markdown]

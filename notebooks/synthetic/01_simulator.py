@@ -88,7 +88,7 @@ bars = [evaluation.paired_auc("glaucoma AUC: scene vCDR vs chance", y, scene_vcd
                                (vcdr["vcdr_measured"] - scene_vcdr).abs(), abs(scene_vcdr.mean() - scene_vcdr),
                                higher_is_better=False)]
 report.bars(bars, "sim_vcdr_bars", "vCDR bars on the same eyes (AUC bars: stratified "
-             "bootstrap; error bar: paired bootstrap; 95 % CI of the gain).", cfg)
+            "bootstrap; error bar: paired bootstrap; 95 % CI of the gain).", cfg)
 
 # %% [markdown]
 # ## Lesion families
