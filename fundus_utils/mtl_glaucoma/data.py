@@ -25,13 +25,14 @@ import pandas as pd
 from PIL import Image
 from scipy import ndimage
 
+from ..data.arrays import PerImage
 from ..data import load_resized
 from ..evaluation import vertical_cdr
 from ..data.targets import fovea_heatmap, fovea_variance
 
 
 @dataclass
-class TaskArrays:
+class TaskArrays(PerImage):
     """Network-ready arrays of ``len(self)`` images at ``size`` px (see module docstring)."""
 
     image_id: np.ndarray     # (N,) str
@@ -40,13 +41,6 @@ class TaskArrays:
     aux: np.ndarray          # (N, 4) float32: glaucoma, fovea x, fovea y, has masks
     vcdr: np.ndarray         # (N,) reference vCDR from the resized masks (NaN without masks)
     size: int
-
-    def __len__(self) -> int:
-        return len(self.image_id)
-
-    def subset(self, idx) -> "TaskArrays":
-        idx = np.asarray(idx)
-        return TaskArrays(self.image_id[idx], self.x[idx], self.seg[idx], self.aux[idx], self.vcdr[idx], self.size)
 
     @property
     def od(self) -> np.ndarray:

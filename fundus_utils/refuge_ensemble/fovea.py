@@ -55,6 +55,7 @@ from torch import nn
 from torch.nn import functional as F
 from timm.data import IMAGENET_DEFAULT_MEAN as IMAGENET_MEAN, IMAGENET_DEFAULT_STD as IMAGENET_STD
 
+from ..data.arrays import PerImage
 from ..config import Config
 from ..data import load_resized
 from ..evaluation import Bar, centre_of_mass, mean_position, paired_mean, vertical_extent
@@ -158,7 +159,7 @@ def locate_heatmap(maps: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- data
 @dataclass
-class LandmarkData:
+class LandmarkData(PerImage):
     """Whole images at ``size`` px with their OD centre, fovea and disc diameter in that grid."""
 
     image_id: np.ndarray   # (N,) str
@@ -167,14 +168,6 @@ class LandmarkData:
     fovea_xy: np.ndarray   # (N, 2) float, NaN when unknown
     disc_diameter: np.ndarray  # (N,) px, vertical extent of the GT OD mask (NaN without mask)
     size: int
-
-    def __len__(self) -> int:
-        return len(self.image_id)
-
-    def subset(self, idx) -> "LandmarkData":
-        idx = np.asarray(idx)
-        return LandmarkData(self.image_id[idx], self.x[idx], self.od_xy[idx], self.fovea_xy[idx],
-                            self.disc_diameter[idx], self.size)
 
     @property
     def has_both(self) -> np.ndarray:

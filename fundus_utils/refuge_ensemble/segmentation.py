@@ -46,6 +46,7 @@ import torch
 from torch import nn
 from timm.data import IMAGENET_DEFAULT_MEAN as IMAGENET_MEAN, IMAGENET_DEFAULT_STD as IMAGENET_STD
 
+from ..data.arrays import PerImage
 from ..config import Config
 from ..data import load_resized
 from ..evaluation import Bar, dice, paired_auc, paired_mean, place_prior, shape_prior, vertical_cdr
@@ -77,7 +78,7 @@ class DiceLoss(nn.Module):
 
 # --------------------------------------------------------------------------- data and crops
 @dataclass
-class SegData:
+class SegData(PerImage):
     """Whole pictures and their OD/OC masks at the evaluation size."""
 
     image_id: np.ndarray  # (N,) str
@@ -85,14 +86,6 @@ class SegData:
     od: np.ndarray        # (N, H, W) bool
     oc: np.ndarray        # (N, H, W) bool
     glaucoma: np.ndarray | None = None  # (N,) float 0/1, NaN unlabelled; None when the table has no labels
-
-    def __len__(self) -> int:
-        return len(self.image_id)
-
-    def subset(self, idx) -> "SegData":
-        idx = np.asarray(idx)
-        g = None if self.glaucoma is None else self.glaucoma[idx]
-        return SegData(self.image_id[idx], self.images[idx], self.od[idx], self.oc[idx], g)
 
 
 def load_seg_data(table: pd.DataFrame, size: int) -> SegData:
