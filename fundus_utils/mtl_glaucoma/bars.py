@@ -177,6 +177,20 @@ def chapter_bars(runs: Sequence[RunResult], table: pd.DataFrame, bank: ArrayBank
     return bars
 
 
+def asserted(bars: Sequence[Bar], cfg) -> list[bool]:
+    """Which ``bars`` are asserted: all but those whose name starts with one of ``cfg.reported_bars``.
+
+    A prefix that names no bar is an error (a typo would silently assert everything).
+    """
+    prefixes = tuple(cfg.reported_bars or ())
+    unmatched = [p for p in prefixes if not any(b.name.startswith(p) for b in bars)]
+    methods = {b.name.split(":")[0] for b in bars}
+    unmatched = [p for p in unmatched if p.split(":")[0] in methods]  # a method this notebook did not train is fine
+    if unmatched:
+        raise ValueError(f"reported_bars: no bar is named {unmatched!r}...; bars: {[b.name for b in bars]}")
+    return [not b.name.startswith(prefixes) for b in bars]
+
+
 def paired_comparison(method: RunResult, baseline: RunResult, margins: dict[str, float] | None = None) -> list[Bar]:
     """Method vs a trained baseline on the same test images: OD/OC Dice, vCDR error, glaucoma AUC.
 
@@ -204,5 +218,5 @@ def paired_comparison(method: RunResult, baseline: RunResult, margins: dict[str,
     return bars
 
 
-__all__ = ["SUMMED_LOSS", "baseline_per_image", "by_method", "chapter_bars", "paired_comparison", "run_parts",
+__all__ = ["SUMMED_LOSS", "asserted", "baseline_per_image", "by_method", "chapter_bars", "paired_comparison", "run_parts",
            "scheme_bars"]
