@@ -69,10 +69,14 @@ def locator_inputs(images: np.ndarray, size: int) -> np.ndarray:
     return np.stack([standardise(im) for im in small]) if len(small) else np.zeros((0, 3, size, size), np.float32)
 
 
-def fit_locator(images: np.ndarray, od_masks: np.ndarray, cfg: Config, progress: bool | None = None):
-    """A U-Net trained on ``images`` (uint8 ``N x H x W x 3``) and their OD masks (bool ``N x H x W``).
+def fit_locator(images: np.ndarray, od_masks: np.ndarray, cfg: Config, params: dict, progress: bool | None = None):
+    """The chapter's one disc locator: a U-Net trained on ``images`` (uint8 ``N x H x W x 3``) and
+    their OD masks (bool ``N x H x W``) at low resolution.
 
-    Settings from ``cfg.cls.locator`` (size, width, depth, epochs, lr, bs). Returns the fastai Learner.
+    ``params``: a locator group of the settings (``cfg.seg.locator`` or ``cfg.cls.locator``):
+    size, width, depth, epochs, lr, bs, and ``mask_resize`` - how the masks reach the locator's
+    grid: ``"nearest"`` (sampled) or ``"any"`` (a pixel is disc if any disc falls in it: the
+    area average above 0). Returns the fastai Learner.
     """
     from ..train.segmentation import fit_segmenter
 
@@ -80,19 +84,21 @@ def fit_locator(images: np.ndarray, od_masks: np.ndarray, cfg: Config, progress:
         raise ValueError(f"fit_locator: {len(images)} images but {len(od_masks)} OD masks")
     if len(images) < 4:
         raise ValueError(f"fit_locator: need at least 4 training images with OD masks, got {len(images)}")
-    p = cfg.cls.locator
-    size = int(p["size"])
+    size, how = int(params["size"]), params.get("mask_resize", "nearest")
+    if how not in ("nearest", "any"):
+        raise ValueError(f"locator mask_resize must be 'nearest' or 'any', got {how!r}")
+    interp = cv2.INTER_NEAREST if how == "nearest" else cv2.INTER_AREA
     x = locator_inputs(images, size)
-    y = np.stack([cv2.resize(m.astype(np.uint8), (size, size), interpolation=cv2.INTER_NEAREST) for m in od_masks])
-    return fit_segmenter(x, y.astype(bool), cfg, epochs=int(p["epochs"]), width=int(p["width"]),
-                         depth=int(p["depth"]), lr=float(p["lr"]), bs=int(p["bs"]), progress=progress)
+    y = np.stack([cv2.resize(m.astype(np.uint8), (size, size), interpolation=interp) for m in od_masks]) > 0
+    return fit_segmenter(x, y, cfg, epochs=int(params["epochs"]), width=int(params["width"]),
+                         depth=int(params["depth"]), lr=float(params["lr"]), bs=int(params["bs"]), progress=progress)
 
 
-def locate(learn, images: np.ndarray, cfg: Config) -> np.ndarray:
-    """Disc probabilities ``N x s x s`` (``s = cfg.cls.locator["size"]``) for uint8 images ``N x H x W x 3``."""
+def locate(learn, images: np.ndarray, cfg: Config, params: dict) -> np.ndarray:
+    """Disc probabilities ``N x s x s`` (``s = params["size"]``) for uint8 images ``N x H x W x 3``."""
     from ..train.segmentation import predict_probabilities
 
-    x = locator_inputs(images, int(cfg.cls.locator["size"]))
+    x = locator_inputs(images, int(params["size"]))
     return predict_probabilities(learn, x, cfg) if len(x) else np.zeros((0,) + x.shape[-2:], np.float32)
 
 

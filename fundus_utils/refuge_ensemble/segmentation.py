@@ -57,8 +57,7 @@ from ..models import create_model
 from ..train.learner import make_learner, predict_batches
 from ..train.loaders import random_flips, tensor_dls
 from ..train.losses import dice_loss
-from ..train.schedules import fit_with_schedule, optimizer, step_lr
-from ..train.segmentation import fit_segmenter, predict_probabilities
+from ..train.schedules import fit_with_schedule, optimizer
 from . import disc_crop
 
 
@@ -177,19 +176,13 @@ def crop_inputs(images: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
 
 # --------------------------------------------------------------------------- disc locator
 def fit_locator(train: SegData, cfg: Config, progress: bool | None = None):
-    """Low-resolution U-Net on whole training pictures and their OD masks (``cfg.seg.locator``)."""
-    p = cfg.seg.locator
-    size = int(p["size"])
-    x = disc_crop.locator_inputs(train.images, size)
-    y = np.stack([cv2.resize(m.astype(np.uint8), (size, size), interpolation=cv2.INTER_AREA) for m in train.od]) > 0
-    return fit_segmenter(x, y, cfg, epochs=int(p["epochs"]), width=int(p["width"]), depth=int(p["depth"]),
-                         lr=float(p["lr"]), bs=int(p["bs"]), progress=progress)
+    """:func:`.disc_crop.fit_locator` on whole training pictures and their OD masks (``cfg.seg.locator``)."""
+    return disc_crop.fit_locator(train.images, train.od, cfg, cfg.seg.locator, progress=progress)
 
 
 def locate_boxes(locator, data: SegData, cfg: Config) -> disc_crop.DiscBoxes:
     """Test crop boxes from the locator's predicted discs (centre fallback counted, see ``disc_crop``)."""
-    x = disc_crop.locator_inputs(data.images, int(cfg.seg.locator["size"]))
-    probs = predict_probabilities(locator, x, cfg)
+    probs = disc_crop.locate(locator, data.images, cfg, cfg.seg.locator)
     return disc_crop.disc_boxes(probs, data.images.shape[1:3], factor=cfg.seg.crop_factor, fallback="centre",
                                 ids=list(data.image_id))
 
@@ -427,9 +420,9 @@ def asserted(bars_: Sequence[Bar], prefixes: Sequence[str] | None) -> list[bool]
 
 
 __all__ = ["DiceLoss", "MODEL_NAMES", "PRIOR", "SegData", "SegResult", "asserted", "bars", "od_bars", "block_parameters", "build_segmenter", "crop_inputs", "crop_masks",
-           "fit_locator", "fit_segmenter_on_crops", "fit_with_schedule", "load_seg_data", "locate_boxes",
-           "evaluate", "examples_figure", "open_tables", "place_priors", "refine_boxes", "optimizer", "paste", "postprocess",
-           "predict_crops", "score", "shape_priors", "step_lr",
+           "fit_locator", "fit_segmenter_on_crops", "load_seg_data", "locate_boxes",
+           "evaluate", "examples_figure", "open_tables", "place_priors", "refine_boxes", "paste", "postprocess",
+           "predict_crops", "score", "shape_priors",
            "summarise", "train_all", "truth_boxes"]
 
 

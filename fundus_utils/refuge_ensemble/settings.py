@@ -23,7 +23,7 @@ FULL = dict(
     # (ParamScheduler), Dice loss, gamma = 7.
     seg=dict(twin=None, eval_size=1024, train_splits=("train", "val"), test_splits=("test",), crop_size=512,
              crop_factor=2.0, jitter=0.15, refine=1, threads=None, asserted_bars=None,
-             locator=dict(size=256, width=32, depth=5, epochs=40, lr=1e-3, bs=16),
+             locator=dict(size=256, width=32, depth=5, epochs=40, lr=1e-3, bs=16, mask_resize="any"),
              cenet_width=64, unet_width=64, unet_depth=4, pretrained=True, encoder="resnet34.tv_in1k", bs=16,
              epochs=200, lr=1e-3, opt="radam", schedule="step", lr_step=30, lr_gamma=0.1,
              extra_tests=("Drishti-GS1",)),
@@ -38,7 +38,7 @@ FULL = dict(
              inputs={"full": "image", "disc": "disc", "2gap": "disc", "3gap": "disc", "cc": "disc"},
              source_size=1024, image_size=512, crop_size=512, crop_factor=2.0, fallback_diameter=0.15,
              crop_stretch=False, stretch_ablation=(),
-             locator=dict(size=256, width=32, depth=5, epochs=40, lr=1e-3, bs=16, max_images=None),
+             locator=dict(size=256, width=32, depth=5, epochs=40, lr=1e-3, bs=16, max_images=None, mask_resize="nearest"),
              epochs=200, bs=16, lr=1e-3, schedule="step", lr_step=30, lr_gamma=0.1, wd=None, cc_reduction=8,
              n_boot=2000, threads=None, cpu_channels_last=True),
     # LODO over the five datasets of Table 1
