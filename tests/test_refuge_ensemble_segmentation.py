@@ -100,7 +100,9 @@ def test_score_perfect_prediction_and_summary() -> None:
 
 
 def test_step_schedule_and_bad_inputs() -> None:
-    f = seg.step_lr(1e-3, epochs=200, every=30, factor=0.1)
+    from fundus_utils.train.schedules import step_lr
+
+    f = step_lr(1e-3, epochs=200, every=30, factor=0.1)
     assert f(0.0) == pytest.approx(1e-3) and f(29.9 / 200) == pytest.approx(1e-3)
     assert f(30 / 200) == pytest.approx(1e-4) and f(1.0) == pytest.approx(1e-3 * 0.1 ** 6)
     with pytest.raises(ValueError, match="no rows"):
