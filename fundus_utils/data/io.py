@@ -49,6 +49,16 @@ def open_image(path: PathLike) -> Image.Image:
     return img
 
 
+def image_size(path: PathLike) -> tuple[int, int]:
+    """``(width, height)`` of the image at ``path`` from its header (no decode), or :class:`DataError`."""
+    path = Path(path)
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except (OSError, SyntaxError, ValueError) as err:
+        raise DataError(f"{path}: cannot read the image header ({err})") from err
+
+
 def read_image(path: PathLike) -> np.ndarray:
     """The colour image at ``path`` as ``uint8`` RGB ``H x W x 3``."""
     img = open_image(path)

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 from scipy import ndimage
 
-from ..data.arrays import PerImage
 from ..data import load_resized
-from ..evaluation import vertical_cdr
+from ..data.arrays import PerImage
+from ..data.io import image_size
 from ..data.targets import fovea_heatmap, fovea_variance
+from ..evaluation import vertical_cdr
 
 
 @dataclass
@@ -71,11 +71,6 @@ class TaskArrays(PerImage):
         return bool(self.has_masks.any())
 
 
-def _source_size(path: str) -> tuple[int, int]:
-    with Image.open(path) as im:
-        return im.size  # (W, H)
-
-
 def _check_band(table: pd.DataFrame, od: np.ndarray, top: int, bottom: int) -> None:
     """Refuse a band of rows that would cut any optic disc (its Dice would be scored on a part)."""
     outside = od[:, :top].any(axis=(1, 2)) | od[:, bottom:].any(axis=(1, 2))
@@ -114,7 +109,7 @@ def prepare(table: pd.DataFrame, size: int, variance_256: float = 50.0,
     fx = pd.to_numeric(table.get("fovea_x", pd.Series(np.nan, index=table.index)), errors="coerce").to_numpy(float)
     fy = pd.to_numeric(table.get("fovea_y", pd.Series(np.nan, index=table.index)), errors="coerce").to_numpy(float)
     if np.isfinite(fx).any():
-        wh = np.array([_source_size(p) if np.isfinite(a) else (np.nan, np.nan)
+        wh = np.array([image_size(p) if np.isfinite(a) else (np.nan, np.nan)
                        for p, a in zip(table["image"], fx)], float)
         fx, fy = fx * size / wh[:, 0], fy * size / wh[:, 1]
     var = fovea_variance(size, variance_256)

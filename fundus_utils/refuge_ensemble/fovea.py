@@ -55,16 +55,17 @@ from torch import nn
 from torch.nn import functional as F
 from timm.data import IMAGENET_DEFAULT_MEAN as IMAGENET_MEAN, IMAGENET_DEFAULT_STD as IMAGENET_STD
 
-from ..data.arrays import PerImage
 from ..config import Config
 from ..data import load_resized
+from ..data.arrays import PerImage
+from ..data.io import image_size
+from ..data.targets import fovea_heatmap, fovea_variance
 from ..evaluation import Bar, centre_of_mass, mean_position, paired_mean, vertical_extent
 from ..evaluation.postprocess import fovea_location
 from ..evaluation.stats import bootstrap_ci, ci_text
 from ..models import create_model
 from ..train.learner import make_learner, predict_batches
 from ..train.loaders import random_flips, tensor_dls
-from ..data.targets import fovea_heatmap, fovea_variance
 from ..train.schedules import fit_with_schedule, optimizer
 
 
@@ -174,13 +175,6 @@ class LandmarkData(PerImage):
         return np.isfinite(self.od_xy).all(1) & np.isfinite(self.fovea_xy).all(1)
 
 
-def _source_wh(path: str) -> tuple[int, int]:
-    from PIL import Image
-
-    with Image.open(path) as im:
-        return im.size
-
-
 def prepare_landmarks(table: pd.DataFrame, size: int) -> LandmarkData:
     """:class:`LandmarkData` of ``table``'s rows: images and GT OD masks resized to ``size``, landmarks rescaled."""
     if len(table) == 0:
@@ -189,7 +183,7 @@ def prepare_landmarks(table: pd.DataFrame, size: int) -> LandmarkData:
     has_mask = np.array([isinstance(p, str) and bool(p) for p in table.get("od_mask", pd.Series([""] * len(table)))])
     arr = load_resized(table, size, ["image"] + (["od_mask"] if has_mask.any() else []), missing="zeros")
     od_mask = arr.get("od_mask")
-    wh = np.array([_source_wh(p) for p in table["image"]], float)
+    wh = np.array([image_size(p) for p in table["image"]], float)
     scale = np.stack([size / wh[:, 0], size / wh[:, 1]], 1)
 
     def column(name: str) -> np.ndarray:

@@ -46,9 +46,10 @@ import torch
 from torch import nn
 from timm.data import IMAGENET_DEFAULT_MEAN as IMAGENET_MEAN, IMAGENET_DEFAULT_STD as IMAGENET_STD
 
-from ..data.arrays import PerImage
+from . import disc_crop
 from ..config import Config
 from ..data import load_resized
+from ..data.arrays import PerImage
 from ..evaluation import Bar, dice, paired_auc, paired_mean, place_prior, shape_prior, vertical_cdr
 from ..evaluation.ellipse import fit_ellipse
 from ..evaluation.postprocess import largest_component
@@ -58,7 +59,6 @@ from ..train.learner import make_learner, predict_batches
 from ..train.loaders import random_flips, tensor_dls
 from ..train.losses import dice_loss
 from ..train.schedules import fit_with_schedule, optimizer
-from . import disc_crop
 
 
 
