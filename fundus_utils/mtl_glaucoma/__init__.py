@@ -84,11 +84,11 @@ def open_samples(cfg) -> pd.DataFrame:
     (``data_manifests/folds/REFUGE.csv``) are applied; Test400 stays the fixed test split.
     A missing dataset stops with the manifest's message (where to get it, layout).
     """
-    if cfg.dataset.startswith("synthetic"):
-        return _data.open_dataset(cfg.dataset, **cfg.twin)
+    table = _data.open_dataset(cfg.dataset, cfg.data_root, **(cfg.twin or {}))  # a twin's parameters, if one
+    if cfg.twin:
+        return table
     from ..data import folds
 
-    table = _data.open_dataset(cfg.dataset, cfg.data_root)
     return folds.apply(table, "REFUGE")
 
 

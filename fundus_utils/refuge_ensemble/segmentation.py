@@ -111,12 +111,8 @@ def open_tables(cfg: Config) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """
     from ..data import open_dataset
 
-    if cfg.seg.twin is not None:
-        table = open_dataset("synthetic-refuge", **cfg.seg.twin)
-        name = "synthetic-refuge"
-    else:
-        table = open_dataset(cfg.dataset, cfg.data_root)
-        name = cfg.dataset
+    name = cfg.dataset  # a twin's parameters (smoke) go to its generator; a real dataset has none
+    table = open_dataset(name, cfg.data_root, **(cfg.seg.twin or {}))
     masked = table["od_mask"].map(lambda p: isinstance(p, str) and bool(p))
     train = table[masked & table["split"].isin(cfg.seg.train_splits)]
     tests = {name: table[masked & table["split"].isin(cfg.seg.test_splits)]}
