@@ -357,9 +357,10 @@ def execute(nb: Path, chapter: str, executed: Path, job: Job) -> Result:
 
 def _supervise(cmd: list[str], log: Path, env: dict[str, str], cwd: Path, timeout: float | None) -> int | str:
     """Run the worker with its output in ``log``; kill its process group (kernel included) on timeout."""
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=cwd,
-                                start_new_session=True)
+    log.write_text("")
+    with open(log, "a") as fh:  # append mode: the kernel's epoch lines ($FUNDUS_LOG) interleave whole
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=dict(env, FUNDUS_LOG=str(log)),
+                                cwd=cwd, start_new_session=True)
         _LIVE.add(proc)
         try:
             return proc.wait(timeout=timeout)

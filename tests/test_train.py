@@ -135,7 +135,7 @@ def test_learner_overfits_discs() -> None:
     assert preds.shape == (32, 1, 32, 32)
 
 
-def test_learner_channels_last_and_quiet(capsys) -> None:
+def test_learner_channels_last_and_quiet(capfd) -> None:
     x, y = disc_data(8, 16)
     dls = tensor_dls(x, y, x, y, bs=4)
     cfg = dataclasses.replace(config.load("synthetic", "smoke"), amp=True, channels_last=True)  # amp: no-op on CPU
@@ -144,9 +144,12 @@ def test_learner_channels_last_and_quiet(capsys) -> None:
     assert dls.train.channels_last
     assert not any(type(cb).__name__ == "ProgressCallback" for cb in learn.cbs)
     assert not any(type(cb).__name__ == "MixedPrecision" for cb in learn.cbs)
-    learn.fit(1)
-    assert capsys.readouterr().out == ""  # no bars, no epoch table
-    assert len(learn.recorder.values) == 1
+    learn.fit(2)
+    out, err = capfd.readouterr()
+    assert out == ""  # no bars, no epoch table in the notebook's output
+    lines = [l for l in err.splitlines() if l.startswith("epoch ")]  # one line per epoch on stderr
+    assert len(lines) == 2 and "train_loss" in lines[0] and "time" in lines[0], err
+    assert len(learn.recorder.values) == 2
     noisy = make_learner(dls, UNet(width=4, depth=2), DiceBCELoss(), progress=True)
     assert any(type(cb).__name__ == "ProgressCallback" for cb in noisy.cbs)
 
@@ -181,3 +184,15 @@ def test_cuda_path() -> None:
     assert any(type(cb).__name__ == "MixedPrecision" for cb in learn.cbs)
     learn.fit(1)
     assert predict_batches(learn.model, x, bs=8, device="cuda", amp=True, channels_last=True).shape == y.shape
+
+
+def test_epoch_lines_go_to_the_runners_log(monkeypatch, tmp_path, capfd) -> None:
+    x, y = disc_data(8, 16)
+    log = tmp_path / "nb.log"
+    monkeypatch.setenv("FUNDUS_LOG", str(log))
+    learn = make_learner(tensor_dls(x, y, x, y, bs=4), UNet(width=4, depth=1), DiceBCELoss(), progress=False)
+    learn.fit(3)
+    out, err = capfd.readouterr()
+    assert "epoch" not in out + err                      # nothing in the notebook's output
+    lines = log.read_text().splitlines()
+    assert [l.split()[:2] for l in lines] == [["epoch", "0"], ["epoch", "1"], ["epoch", "2"]]

@@ -4,8 +4,9 @@
 into training settings: device, mixed precision (bf16 where the GPU supports it, else
 fp16 with a gradient scaler; CUDA only), channels_last memory format, optimizer, and
 quiet progress reporting for batch runs (papermill / nbval): ``progress=False`` or the
-environment variable ``FUNDUS_PROGRESS=0`` removes fastai's progress bars and its
-per-epoch print; the history stays in ``learn.recorder.values``. Everything fastai
+environment variable ``FUNDUS_PROGRESS=0`` replaces fastai's progress bars and per-epoch
+table by one line per epoch on the process's stderr (the runner's log, not the notebook:
+:func:`epoch_logger`); the history stays in ``learn.recorder.values``. Everything fastai
 offers (``fit_one_cycle``, ``lr_find``, callbacks, ``get_preds``) works unchanged.
 
 Optimizers are PyTorch's own (wrapped by fastai's ``OptimWrapper``, so fastai's
@@ -27,7 +28,6 @@ from fastai.callback.progress import ProgressCallback
 from fastai.data.core import DataLoaders
 from fastai.learner import Learner
 from fastai.optimizer import OptimWrapper
-from fastcore.basics import noop
 from torch import nn
 
 from ..config import Config
@@ -60,8 +60,32 @@ def amp_mode(device: torch.device) -> AMPMode | None:
     return AMPMode.BF16 if torch.cuda.is_bf16_supported() else AMPMode.FP16
 
 
+def epoch_logger(learn: Learner) -> Callable[[Sequence[Any]], None]:
+    """fastai ``logger`` for batch runs: one line per epoch.
+
+    The line (``epoch 3  train_loss 0.412  valid_loss 0.398  dice 0.81  time 00:02``) is appended
+    to ``$FUNDUS_LOG`` when it is set - the runner sets it to the notebook's log,
+    ``executed/logs/<chapter>__<notebook>.log``, so a long fit shows its progress there while the
+    executed notebook and the book stay clean - and goes to stderr otherwise.
+    """
+    import os
+    import sys
+
+    def log(values: Sequence[Any]) -> None:
+        parts = [f"{name} {v:.4g}" if isinstance(v, float) else f"{name} {v}"
+                 for name, v in zip(learn.recorder.metric_names, values) if v is not None]
+        line = "  ".join(parts)
+        path = os.environ.get("FUNDUS_LOG")
+        if path:
+            with open(path, "a") as fh:   # O_APPEND: whole lines, beside the runner's own output
+                fh.write(line + "\n")
+        else:
+            print(line, file=sys.stderr, flush=True)
+    return log
+
+
 def set_progress(learn: Learner, progress: bool) -> Learner:
-    """Switch fastai's progress bars and per-epoch printing on or off for ``learn``."""
+    """fastai's progress bar and per-epoch table (interactive), or one log line per epoch (batch runs)."""
     has = any(isinstance(cb, ProgressCallback) for cb in learn.cbs)
     if progress and not has:
         learn.add_cb(ProgressCallback())
@@ -69,7 +93,7 @@ def set_progress(learn: Learner, progress: bool) -> Learner:
     elif not progress:
         if has:
             learn.remove_cbs(ProgressCallback)
-        learn.logger = noop
+        learn.logger = epoch_logger(learn)
     return learn
 
 
