@@ -329,7 +329,7 @@ def score_figure(runs: list[TaskRun]) -> Figure:
 
 def training_examples(cfg: Config, n: int = 6) -> Figure:
     """A few training images of each twin with their masks (OD outlined; vessels overlaid)."""
-    from .data.plots import overlay
+    from ..data.plots import overlay
 
     od = data.open_dataset("synthetic-refuge", **_twin_params("od", cfg, cfg.seed + 1)).head(n)
     vessels = data.open_dataset("synthetic-vessels", **_twin_params("vessels", cfg, cfg.seed + 1)).head(n)
