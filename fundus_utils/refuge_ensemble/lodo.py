@@ -31,10 +31,10 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 
 from ..config import Config
 from ..data import load_resized
+from ..data.io import image_size
 from ..evaluation import Bar, paired_auc
 from ..progress import progress
 from . import classification as cls
@@ -148,45 +148,40 @@ def check_fold(table: pd.DataFrame, fold: Fold, domain_column: str) -> None:
 
 # ---------------------------------------------------------------------------------- data
 
-def load_square(table: pd.DataFrame, side: int, group_column: str = "dataset") -> np.ndarray:
-    """uint8 ``N x side x side x 3``: images resized (cached) with their aspect ratio kept, then zero-padded.
+def _letterboxed(part: pd.DataFrame, side: int, column: str, group_column: str) -> np.ndarray:
+    """``part[column]`` files resized (cached) to fit ``side`` with their aspect ratio kept, zero-padded.
 
-    The aspect ratio is read once per ``group_column`` value (first image's header), so each
+    The aspect ratio is read once per ``group_column`` value (the first image's header), so each
     dataset is cached at one (H, W); square sources are simply resized.
     """
-    out = np.zeros((len(table), side, side, 3), np.uint8)
-    groups = table[group_column].astype(str).to_numpy() if group_column in table else np.zeros(len(table), str)
+    out: np.ndarray | None = None
+    groups = part[group_column].astype(str).to_numpy() if group_column in part else np.zeros(len(part), str)
     for g in pd.unique(groups):
         rows = np.flatnonzero(groups == g)
-        first = str(table["image"].iloc[rows[0]])
-        try:
-            with Image.open(first) as im:
-                w, h = im.size
-        except OSError as err:
-            raise OSError(f"{first}: cannot read the image header ({err})") from err
+        w, h = image_size(str(part["image"].iloc[rows[0]]))
         scale = side / max(w, h)
         hh, ww = max(1, round(h * scale)), max(1, round(w * scale))
-        arr = load_resized(table.iloc[rows], (hh, ww), ["image"])["image"]
+        arr = load_resized(part.iloc[rows], (hh, ww), [column])[column]
+        if out is None:
+            out = np.zeros((len(part), side, side) + arr.shape[3:], arr.dtype)
         top, left = (side - hh) // 2, (side - ww) // 2
         out[rows, top:top + hh, left:left + ww] = arr
     return out
 
 
+def load_square(table: pd.DataFrame, side: int, group_column: str = "dataset") -> np.ndarray:
+    """uint8 ``N x side x side x 3``: the table's images letterboxed to ``side`` (see :func:`_letterboxed`)."""
+    if len(table) == 0:
+        return np.zeros((0, side, side, 3), np.uint8)
+    return _letterboxed(table, side, "image", group_column)
+
+
 def load_od_masks(table: pd.DataFrame, rows: np.ndarray, side: int, group_column: str = "dataset") -> np.ndarray:
     """bool ``len(rows) x side x side`` OD masks letterboxed like :func:`load_square` (rows must have masks)."""
     part = table.iloc[np.asarray(rows, int)]
-    out = np.zeros((len(part), side, side), bool)
-    groups = part[group_column].astype(str).to_numpy() if group_column in part else np.zeros(len(part), str)
-    for g in pd.unique(groups):
-        sub = np.flatnonzero(groups == g)
-        with Image.open(str(part["image"].iloc[sub[0]])) as im:
-            w, h = im.size
-        scale = side / max(w, h)
-        hh, ww = max(1, round(h * scale)), max(1, round(w * scale))
-        m = load_resized(part.iloc[sub], (hh, ww), ["od_mask"])["od_mask"]
-        top, left = (side - hh) // 2, (side - ww) // 2
-        out[sub, top:top + hh, left:left + ww] = m
-    return out
+    if len(part) == 0:
+        return np.zeros((0, side, side), bool)
+    return _letterboxed(part, side, "od_mask", group_column).astype(bool)
 
 
 # -------------------------------------------------------------------------------- running
