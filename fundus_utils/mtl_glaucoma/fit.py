@@ -37,7 +37,7 @@ from torch import nn
 from ..models.mtl_unet import MTLUNet, count_parameters
 from ..models.res_unet import Res34UNet
 from ..seed import seed_everything
-from ..train import make_learner, random_flips, tensor_dls
+from ..train import make_learner, predict_batches, random_flips, tensor_dls
 from ..train.schedules import fit_with_schedule
 from .data import TaskArrays
 from .losses import MultiTaskLoss
@@ -267,23 +267,14 @@ def predict(fitted: FittedScheme, x: np.ndarray, cfg, bs: int | None = None) -> 
     Networks with batch-statistics BatchNorm predict one image per batch (the code's test
     batch size), so a prediction never depends on the other images of its batch.
     """
-    device = torch.device(cfg.device)
     batch_stats = any(getattr(m, "bn_batch_stats", False) for m in fitted.models)
     bs = 1 if batch_stats else (bs or cfg.batch_size * 4)  # batch statistics: one image per batch, as the code tests
-    out: dict[str, list[np.ndarray]] = {}
-    dtype = torch.bfloat16 if device.type == "cuda" and cfg.amp and torch.cuda.is_bf16_supported() else torch.float16
+    out: dict[str, np.ndarray] = {}
     for model, tasks in zip(fitted.models, fitted.tasks):
-        model.eval().to(device)
-        for i in range(0, len(x), bs):
-            xb = torch.from_numpy(np.ascontiguousarray(x[i:i + bs])).to(device).float().div_(255)
-            if cfg.channels_last:
-                xb = xb.contiguous(memory_format=torch.channels_last)
-            with torch.autocast(device.type, dtype=dtype, enabled=device.type == "cuda" and cfg.amp):
-                pred = model(xb, tasks=tasks)
-            for t, v in pred.items():
-                v = torch.sigmoid(v.float())
-                out.setdefault(t, []).append((v[:, 0] if v.ndim == 4 else v).cpu().numpy())
-    return {t: np.concatenate(v) for t, v in out.items()}
+        pred = predict_batches(model.eval(), x, bs=bs, device=cfg.device, channels_last=cfg.channels_last,
+                               amp=cfg.amp and str(cfg.device).startswith("cuda"), forward_kwargs={"tasks": tasks})
+        out.update({t: v[:, 0] if v.ndim == 4 else v for t, v in pred.items()})
+    return out
 
 
 def with_last_states(fitted: FittedScheme, cfg) -> FittedScheme | None:

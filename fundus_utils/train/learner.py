@@ -130,13 +130,16 @@ def make_learner(dls: DataLoaders, model: nn.Module, loss_func: Callable, cfg: C
 def predict_batches(model: nn.Module, x: np.ndarray | torch.Tensor, bs: int = 32, device: str | torch.device = "cpu",
                     activation: Callable[[torch.Tensor], torch.Tensor] | None = torch.sigmoid,
                     mean: Sequence[float] | None = None, std: Sequence[float] | None = None,
-                    channels_last: bool = False, amp: bool = False) -> np.ndarray:
+                    channels_last: bool = False, amp: bool = False,
+                    forward_kwargs: dict | None = None) -> np.ndarray | dict[str, np.ndarray]:
     """Model outputs for images ``x`` ``(N, C, H, W)`` as a float32 NumPy array, batch by batch.
 
     Evaluation mode, no gradients; uint8 images are scaled to [0, 1] then normalised
     with ``mean``/``std`` as :func:`~fundus_utils.train.loaders.tensor_dls` does;
     ``activation`` (default sigmoid; ``None`` for raw logits) is applied to the
-    outputs. The model's train/eval mode is restored afterwards.
+    outputs. A model that returns a dict (a multi-task network) gives a dict of arrays.
+    ``forward_kwargs`` go to every ``model(x, ...)`` call. The model's train/eval mode is
+    restored afterwards.
     """
     device = torch.device(device)
     xt = x if isinstance(x, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(x))
@@ -146,7 +149,8 @@ def predict_batches(model: nn.Module, x: np.ndarray | torch.Tensor, bs: int = 32
     model.eval().to(device)
     mode = amp_mode(device) if amp else None
     dtype = torch.bfloat16 if mode == AMPMode.BF16 else torch.float16
-    outs = []
+    outs: dict[str, list[torch.Tensor]] = {}
+    single = "_"  # the key of a plain tensor output
     try:
         for i in range(0, len(xt), bs):
             xb = xt[i:i + bs].to(device, non_blocking=True)
@@ -156,9 +160,13 @@ def predict_batches(model: nn.Module, x: np.ndarray | torch.Tensor, bs: int = 32
             if channels_last:
                 xb = xb.contiguous(memory_format=torch.channels_last)
             with torch.autocast(device.type, dtype=dtype, enabled=mode is not None):
-                out = model(xb)
-            out = out.float()
-            outs.append((activation(out) if activation is not None else out).cpu())
+                out = model(xb, **(forward_kwargs or {}))
+            for key, value in (out.items() if isinstance(out, dict) else [(single, out)]):
+                value = value.float()
+                outs.setdefault(key, []).append((activation(value) if activation is not None else value).cpu())
     finally:
         model.train(was_training)
-    return torch.cat(outs).numpy() if outs else np.zeros((0,), np.float32)
+    arrays = {k: torch.cat(v).numpy() for k, v in outs.items()}
+    if single in arrays or not arrays:
+        return arrays.get(single, np.zeros((0,), np.float32))
+    return arrays
