@@ -133,3 +133,12 @@ def test_prevalence_prior_picks_a_training_threshold():
     assert pred[4:6].all() and not pred[12:].any()
     assert 0.02 <= t <= 0.6 and train_dice > 0.8
     assert (prevalence_prior(masks)[0] == pred).all()
+
+
+def test_named_bars_by_prefix_and_typos_refused() -> None:
+    from fundus_utils.evaluation.bars import named
+
+    bars = [paired_mean(n, [1.0, 2.0], [0.0, 1.0]) for n in ("PCGrad: OC Dice", "PCGrad: OD Dice", "STL: OC Dice")]
+    assert named(bars, ("PCGrad: OC",), "reported_bars") == [True, False, False]
+    with pytest.raises(ValueError, match="reported_bars: no bar is named"):
+        named(bars, ("PCgrad",), "reported_bars")

@@ -132,6 +132,19 @@ def bars_table(bars: Sequence[Bar]) -> pd.DataFrame:
     return df
 
 
+def named(bars: Sequence[Bar], prefixes: Sequence[str], setting: str) -> list[bool]:
+    """Per bar: does its name start with one of ``prefixes``? (a chapter's asserted or reported bars)
+
+    A prefix that names no bar raises, naming ``setting``: a typo must not silently change
+    which bars are asserted.
+    """
+    prefixes = tuple(prefixes)
+    unmatched = [p for p in prefixes if not any(b.name.startswith(p) for b in bars)]
+    if unmatched:
+        raise ValueError(f"{setting}: no bar is named {unmatched!r}...; bars: {[b.name for b in bars]}")
+    return [b.name.startswith(prefixes) for b in bars]
+
+
 def check_bars(bars: Sequence[Bar]) -> None:
     """Raise ``AssertionError`` naming every bar that failed (NaN, or CI lower end not above the margin)."""
     failed = [b for b in bars if not b.passed]
@@ -142,4 +155,4 @@ def check_bars(bars: Sequence[Bar]) -> None:
         raise AssertionError("bars not met:\n" + "\n".join(lines))
 
 
-__all__ = ["Bar", "bars_table", "check_bars", "paired_auc", "paired_mean"]
+__all__ = ["Bar", "bars_table", "check_bars", "named", "paired_auc", "paired_mean"]

@@ -40,6 +40,7 @@ import pandas as pd
 from .. import evaluation
 from ..evaluation import (Bar, dice_per_image, mask_centres, mean_position, place_prior, prevalence_prior,
                           shape_prior)
+from ..evaluation.bars import named
 from .cv import ArrayBank, RunResult, fold_parts, official_parts, validation_part
 
 
@@ -182,13 +183,9 @@ def asserted(bars: Sequence[Bar], cfg) -> list[bool]:
 
     A prefix that names no bar is an error (a typo would silently assert everything).
     """
-    prefixes = tuple(cfg.reported_bars or ())
-    unmatched = [p for p in prefixes if not any(b.name.startswith(p) for b in bars)]
     methods = {b.name.split(":")[0] for b in bars}
-    unmatched = [p for p in unmatched if p.split(":")[0] in methods]  # a method this notebook did not train is fine
-    if unmatched:
-        raise ValueError(f"reported_bars: no bar is named {unmatched!r}...; bars: {[b.name for b in bars]}")
-    return [not b.name.startswith(prefixes) for b in bars]
+    prefixes = [p for p in cfg.reported_bars or () if p.split(":")[0] in methods]  # methods this notebook trained
+    return [not reported for reported in named(bars, prefixes, "reported_bars")]
 
 
 def paired_comparison(method: RunResult, baseline: RunResult, margins: dict[str, float] | None = None) -> list[Bar]:

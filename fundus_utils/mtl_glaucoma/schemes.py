@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections import defaultdict
 from contextlib import nullcontext
 from functools import partial
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import torch
 from fastai.callback.core import Callback, CancelBatchException

@@ -51,6 +51,7 @@ from ..config import Config
 from ..data import load_resized
 from ..data.arrays import PerImage
 from ..evaluation import Bar, dice, paired_auc, paired_mean, place_prior, shape_prior, vertical_cdr
+from ..evaluation.bars import named
 from ..evaluation.ellipse import fit_ellipse
 from ..evaluation.postprocess import largest_component
 from ..evaluation.stats import bootstrap_ci, ci_text
@@ -406,13 +407,7 @@ def bars(result: SegResult, test: SegData, label: str = "", post: str = "ellipse
 def asserted(bars_: Sequence[Bar], prefixes: Sequence[str] | None) -> list[bool]:
     """Which of :func:`bars` are asserted (``cfg.seg.asserted_bars``): all when ``prefixes`` is None, else
     those whose name starts with one of ``prefixes`` (e.g. ``"OC Dice, U-Net"``); the rest are reported."""
-    if prefixes is None:
-        return [True] * len(bars_)
-    flags = [any(b.name.startswith(p) for p in prefixes) for b in bars_]
-    unmatched = [p for p in prefixes if not any(b.name.startswith(p) for b in bars_)]
-    if unmatched:
-        raise ValueError(f"seg.asserted_bars: no bar is named {unmatched!r}...; bars: {[b.name for b in bars_]}")
-    return flags
+    return [True] * len(bars_) if prefixes is None else named(bars_, prefixes, "seg.asserted_bars")
 
 
 __all__ = ["DiceLoss", "MODEL_NAMES", "PRIOR", "SegData", "SegResult", "asserted", "bars", "od_bars", "block_parameters", "build_segmenter", "crop_inputs", "crop_masks",
