@@ -60,6 +60,8 @@ def in_parallel(fn: Callable[[T], R], items: Sequence[T], workers: int, desc: st
     global _FN
     items = list(items)
     workers = min(int(workers or 1), len(items))
+    if mp.current_process().daemon:  # already a worker (daemonic: it may not fork): run here, one by one
+        workers = 1
     if workers <= 1:
         return [fn(item) for item in (progress(items, desc) if desc else items)]
     if "fork" not in mp.get_all_start_methods():

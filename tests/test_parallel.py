@@ -38,3 +38,8 @@ def _fails(i: int) -> int:
 def test_a_failing_job_raises_in_the_caller() -> None:
     with pytest.raises(ValueError, match="job 2 is bad"):
         in_parallel(_fails, range(4), 2)
+
+
+def test_a_job_may_itself_ask_for_parallel_work() -> None:
+    # a worker is daemonic and may not fork: the inner call runs in the worker, one item after another
+    assert in_parallel(lambda i: sum(in_parallel(lambda j: i * j, [1, 2], 2)), [1, 2, 3], 2) == [3, 6, 9]

@@ -70,12 +70,12 @@ def _patients(rng: np.random.Generator, n_images: int, split_fractions: Sequence
     return table
 
 
-def _render_row(folder: Path, size: int, row: dict, args: dict) -> dict:
+def _render_row(name: str, folder: Path, size: int, row: dict, args: dict) -> dict:
     """Render one planned row to ``folder``: its PNGs and its table record."""
     scene = sample_scene(**args)
     out = render(scene, size)
-    image_id = f"{row['_name']}-{args['seed']:06d}"
-    rec = {**{k: v for k, v in row.items() if k != "_name"}, "image_id": image_id, "image": f"{image_id}.png",
+    image_id = f"{name}-{args['seed']:06d}"
+    rec = {**row, "image_id": image_id, "image": f"{image_id}.png",
            "device": scene.style.name, "glaucoma": scene.glaucoma, "vcdr": scene.vcdr, "mask_encoding": "binary",
            "fovea_x": out.fovea_xy[0], "fovea_y": out.fovea_xy[1], "od_x": out.od_xy[0], "od_y": out.od_xy[1],
            "findings": "|".join(scene.findings)}
@@ -95,8 +95,8 @@ def _render_set(name: str, folder: Path, plan: pd.DataFrame, size: int, scene_ar
     each is seeded by its own ``seed``, so the set does not depend on the number of workers.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    jobs = [({**row, "_name": name}, args) for row, args in zip(plan.to_dict("records"), scene_args)]
-    records = in_parallel(lambda job: _render_row(folder, size, *job), jobs, cpu_count(), desc=f"rendering {name}")
+    jobs = list(zip(plan.to_dict("records"), scene_args))
+    records = in_parallel(lambda job: _render_row(name, folder, size, *job), jobs, cpu_count(), desc=f"rendering {name}")
     return pd.DataFrame(records)
 
 
