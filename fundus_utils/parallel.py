@@ -3,7 +3,7 @@
 The smoke profile's networks and simulator scenes are too small for intra-op threads to
 keep two cores busy; whole jobs side by side do. Workers are *forked* where the platform
 allows it: a forked child inherits the imported library (torch, fastai, the data), so a
-worker starts in ~0.1 s, where a fresh interpreter (joblib's loky) spends ~6 s of each
+worker starts in ~0.04 s, where a fresh interpreter (joblib's loky) spends ~5 s of each
 core importing it again (``bench/bench_parallel.py``). Each worker sets torch's thread
 count to one, as PyTorch's own DataLoader workers do. Elsewhere
 (``spawn``-only platforms) joblib's loky processes are used.
