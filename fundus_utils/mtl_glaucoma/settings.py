@@ -69,7 +69,7 @@ REAL = dict(
 SMOKE = dict(
     dataset="synthetic-refuge",
     twin=dict(n=256, size=96, seed=7, prevalence=0.5, k_folds=2, framing="posterior", zoom=1.6),
-    image_size=96, rows=(0.3, 0.7), width=6, lr=1e-2, epochs=10, schedule="one_cycle", seg_loss="bce+dice",
+    image_size=96, rows=(0.3, 0.7), width=6, lr=1e-2, epochs=8, schedule="one_cycle", seg_loss="bce+dice",
     fovea_variance_256=300.0, seeds=(0, 1), parallel_runs=2, checkpoint=dict(eval_interval=2, valid_max=32),
     bn_batch_stats=False, lr_grid=(2e-3, 5e-3, 1e-2), sweep_epochs=6,
     pretrain=dict(n=512, size=32, resnet_size=64, epochs=4, lr=1e-2, bs=32),
