@@ -29,9 +29,7 @@ themselves are not in the key: re-run with ``--force`` after replacing data.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
-import fcntl
 import hashlib
 import io
 import json
@@ -39,20 +37,17 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
-from .config import REPO_ROOT  # config imports nothing heavy: the runner stays light
+from .config import REPO_ROOT  # config and files import nothing heavy: the runner stays light
+from .files import library_digest, locked, sha256_file, write_atomic
 
 KERNEL = "python3"
 _LIVE: set[subprocess.Popen] = set()   # running workers, ended on Ctrl-C
-LIBRARY_DIRS = ("fundus_utils", "data_manifests")
-LIBRARY_FILES = ("requirements.txt", "constraints.txt", "pyproject.toml")
 # Environment that can change what a notebook computes or shows (besides FUNDUS_*).
 KEY_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "CUDA_VISIBLE_DEVICES", "TQDM_DISABLE")
 STAMP_VERSION = 1
@@ -132,31 +127,6 @@ def _worker_env(data: str | None, jobs: int = 1) -> dict[str, str]:
 
 # ---------------------------------------------------------------------------- cache key
 
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def library_files(root: Path = REPO_ROOT) -> list[Path]:
-    """Every file the notebooks' results may depend on besides the notebook itself."""
-    files = [p for d in LIBRARY_DIRS for p in (root / d).rglob("*")
-             if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
-    files += [root / f for f in LIBRARY_FILES if (root / f).is_file()]
-    return sorted(files)
-
-
-def library_digest(root: Path = REPO_ROOT) -> str:
-    """One SHA-256 over the paths and bytes of :func:`library_files`."""
-    h = hashlib.sha256()
-    for p in library_files(root):
-        h.update(f"{p.relative_to(root).as_posix()}\0{sha256_file(p)}\0".encode())
-    return h.hexdigest()
-
-
 def notebook_digest(nb: Path) -> str:
     """SHA-256 of what a notebook executes and shows: its cells (type, source, metadata) and kernel.
 
@@ -208,31 +178,6 @@ def digest(parts: dict) -> str:
 def stamp_path(out: Path, chapter: str, name: str) -> Path:
     """Where the stamp of ``<out>/<chapter>/<name>.ipynb`` lives."""
     return out / chapter / f"{name}.stamp.json"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (never half-written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (created if needed); concurrent runs wait here."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def read_stamp(path: Path) -> dict | None:

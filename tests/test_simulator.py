@@ -132,6 +132,31 @@ def test_refuge_twin_table_and_cache(tmp_path, monkeypatch):
     assert other["image"].iloc[0] != table["image"].iloc[0], "different parameters, different cache entry"
 
 
+def _open_small_twin(_):
+    return data.open_dataset("synthetic-refuge", n=12, size=48, seed=3)
+
+
+def test_twin_cache_survives_concurrent_runs(tmp_path, monkeypatch):
+    import multiprocessing as mp
+
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    with mp.get_context("fork").Pool(3) as pool:
+        tables = pool.map(_open_small_twin, range(3))
+    for t in tables[1:]:
+        pd.testing.assert_frame_equal(t, tables[0])
+    entries = list((tmp_path / "twins").iterdir())
+    assert [p.name for p in entries if not p.name.endswith(".lock")] == [Path(tables[0]["image"].iloc[0]).parent.name]
+    assert len(list(entries[0].parent.glob("*/*.png"))) == 12 * 6  # one set: image + five masks per row
+
+
+def test_twin_key_follows_the_simulator_source(monkeypatch):
+    from fundus_utils.data import twins
+
+    before = twins.twin_key("synthetic-refuge", n=1)
+    monkeypatch.setattr(twins, "simulator_digest", lambda: "edited simulator")
+    assert twins.twin_key("synthetic-refuge", n=1) != before
+
+
 def test_vessel_twin_builds_in_an_empty_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
     table = data.open_dataset("synthetic-vessels", n=6, size=64, seed=0)

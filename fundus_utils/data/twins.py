@@ -3,8 +3,11 @@
 Each twin renders a set of scenes to PNG files and returns the canonical sample table
 (:mod:`fundus_utils.data.table`), exactly as the importer of the real dataset would,
 so a notebook switches between them by name. Sets are cached on disk under
-``<cache>/twins/<name>-<key>/``, where the key hashes every generation parameter and
-the simulator version; a second call with the same parameters only reads the table.
+``<cache>/twins/<name>-<key>/``, where the key hashes every generation parameter and the
+source of the simulator and of this module (a change of the rendering code renders anew);
+a second call with the same parameters only reads the table. A set is rendered into a
+private folder and renamed into place, under a lock per key: two concurrent runs render it
+once, and neither ever reads a half-written set.
 
 Twins
     synthetic-refuge   REFUGE-like: glaucoma (10 % prevalence), OD/OC masks, fovea,
@@ -14,9 +17,11 @@ Twins
 """
 from __future__ import annotations
 
-import hashlib
+import functools
+import os
+import shutil
+import tempfile
 from dataclasses import replace
-import json
 from pathlib import Path
 from typing import Sequence
 
@@ -25,18 +30,24 @@ import numpy as np
 import pandas as pd
 
 from .. import config
+from ..files import json_digest, locked, tree_digest
 from ..parallel import cpu_count, in_parallel
 from .registry import register
 from .simulator import FINDINGS, STYLES, render, sample_scene
 from .simulator.rfmid import CONDITIONS, findings_for, sample_labels
 
-SIMULATOR_VERSION = 6  # bump when rendering changes, to invalidate cached twins
 MASKS = {"od_mask": "od", "oc_mask": "oc", "vessel_mask": "vessels", "fov_mask": "fov", "lesion_mask": "lesion_union"}
 
 
+@functools.lru_cache(maxsize=None)
+def simulator_digest() -> str:
+    """Digest of the code that renders twins: the simulator package and this module."""
+    here = Path(__file__).resolve().parent
+    return tree_digest([here / "simulator", Path(__file__).resolve()], root=here)
+
+
 def _key(name: str, params: dict) -> str:
-    blob = json.dumps({"name": name, "version": SIMULATOR_VERSION, **params}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+    return json_digest({"name": name, "simulator": simulator_digest(), **params}, 12)
 
 
 def twin_key(name: str, **params) -> str:
@@ -49,7 +60,8 @@ def _write_png(path: Path, array: np.ndarray) -> None:
         array = array.astype(np.uint8) * 255
     elif array.ndim == 3:
         array = array[..., ::-1]  # OpenCV writes BGR
-    cv2.imwrite(str(path), array, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not cv2.imwrite(str(path), array, [cv2.IMWRITE_PNG_COMPRESSION, 1]):
+        raise OSError(f"{path}: cv2.imwrite could not write the rendered picture")
 
 
 def _patients(rng: np.random.Generator, n_images: int, split_fractions: Sequence[float], k_folds: int) -> pd.DataFrame:
@@ -101,13 +113,17 @@ def _render_set(name: str, folder: Path, plan: pd.DataFrame, size: int, scene_ar
 
 
 def _cached(name: str, params: dict, build) -> pd.DataFrame:
-    """Load the twin's table from the cache, or build and store it; paths made absolute."""
+    """Load the twin's table from the cache, or build and store it; paths made absolute.
+
+    ``build(folder)`` renders into a private folder beside the entry, which is renamed into
+    place when complete (atomic): a crash or a concurrent run never leaves half a set.
+    """
     folder = config.cache_dir() / "twins" / twin_key(name, **params)
     table_path = folder / "samples.csv"
     if not table_path.is_file():
-        table = build(folder)
-        table.to_csv(folder / "samples.tmp.csv", index=False)
-        (folder / "samples.tmp.csv").replace(table_path)  # atomic: a crash never leaves half a table
+        with locked(folder.with_name(folder.name + ".lock")):
+            if not table_path.is_file():  # not stored by a concurrent run meanwhile
+                _build_into(folder, build)
     table = pd.read_csv(table_path, keep_default_na=False, na_values=[""], dtype={"eye": str})
     for column in ["image", *MASKS]:
         if column in table:
@@ -115,6 +131,19 @@ def _cached(name: str, params: dict, build) -> pd.DataFrame:
     table["eye"] = table["eye"].fillna("")
     table["dataset"] = name
     return table
+
+
+def _build_into(folder: Path, build) -> None:
+    """Render with ``build`` into a fresh private folder, then rename it to ``folder``."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    try:
+        build(tmp).to_csv(tmp / "samples.csv", index=False)
+        if folder.exists():  # a stale, incomplete set (no samples.csv) of a crashed older version
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _random_findings(rng: np.random.Generator) -> tuple[str, ...]:

@@ -27,15 +27,13 @@ cache key.
 Folds come from the table's ``fold`` column (the synthetic twin's, or REFUGE's committed
 ``data_manifests/folds/REFUGE.csv`` applied by :func:`fundus_utils.data.folds.apply`); each
 run checks that no patient is on two sides (:func:`check_disjoint`). Every (scheme, split,
-seed, init) result is cached on disk, keyed by the settings, the images and
-:data:`CACHE_VERSION`, so later notebooks (figures) reuse earlier runs instead of training
-again; a missing cache entry is simply computed.
+seed, init) result is cached on disk (:mod:`fundus_utils.train.result_cache`: keyed by the
+settings, every column and file of the split tables and the library's source; no pickles),
+so later notebooks (figures) reuse earlier runs instead of training again; a missing cache
+entry is simply computed.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -45,13 +43,11 @@ import pandas as pd
 import torch
 
 from ..data import LeakageError, check_leakage
-from ..parallel import in_parallel
+from ..train import result_cache
 from .schemes import LABELS
 from .data import TaskArrays
 from .evaluate import evaluate
 from .fit import FittedScheme, fit_scheme, predict, with_last_states
-
-CACHE_VERSION = 2  # 2: checkpoint selection, soft vCDR, STL headline AUC = FC, target-map fovea
 
 
 @dataclass
@@ -156,30 +152,11 @@ def validation_part(parts: dict[str, pd.DataFrame], cfg) -> dict[str, pd.DataFra
     return out
 
 
-def _digest(obj) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
 def cache_path(cfg, what: str, key: dict) -> Path:
-    folder = Path(cfg.cache_dir) / "mtl_glaucoma" / what
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{_digest({'v': CACHE_VERSION, 'profile': cfg.profile, 'seed': cfg.seed, 'settings': cfg.settings, **key})}.pkl"
-
-
-def cached(path: Path, compute: Callable[[], object], use_cache: bool = True):
-    """Load ``path`` if present (and ``use_cache``), else compute, store atomically and return."""
-    if use_cache and path.is_file():
-        try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-        except (OSError, EOFError, pickle.UnpicklingError):
-            path.unlink(missing_ok=True)
-    value = compute()
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(value, fh)
-    tmp.replace(path)
-    return value
+    """The result-cache entry of ``key`` (``what``: runs, pretrain, sweeps) under this profile's
+    settings and seed (:func:`fundus_utils.train.result_cache.entry` adds the library's digest)."""
+    return result_cache.entry(Path(cfg.cache_dir) / "mtl_glaucoma" / what,
+                              {"profile": cfg.profile, "seed": cfg.seed, "settings": cfg.settings, **key})
 
 
 class ArrayBank:
@@ -189,13 +166,14 @@ class ArrayBank:
         self.table = table.reset_index(drop=True)
         self.arrays = prepare(self.table)
         self.index = {i: k for k, i in enumerate(self.table["image_id"].astype(str))}
+        self.digests = result_cache.row_digests(self.table)  # every column, and the files' identities
 
     def take(self, part: pd.DataFrame) -> TaskArrays:
         return self.arrays.subset([self.index[i] for i in part["image_id"].astype(str)])
 
-    def key(self, part: pd.DataFrame) -> str:
-        cols = [c for c in ("image_id", "image", "glaucoma", "fovea_x", "od_mask") if c in part]
-        return _digest(part[cols].astype(str).values.tolist())
+    def key(self, part: pd.DataFrame) -> list[str]:
+        """What identifies ``part`` in a cache key: the digests of its rows, in order."""
+        return [self.digests[self.index[i]] for i in part["image_id"].astype(str)]
 
 
 def run_key(bank: ArrayBank, parts: dict[str, pd.DataFrame], scheme: str, tasks: Sequence[str], split: str,
@@ -206,34 +184,29 @@ def run_key(bank: ArrayBank, parts: dict[str, pd.DataFrame], scheme: str, tasks:
             "valid": bank.key(parts["valid"]) if "valid" in parts else None}
 
 
-def is_cached(bank: ArrayBank, job: tuple[dict, str, str, int], cfg, tasks: Sequence[str], init: str, arch: str) -> bool:
+def _job_path(bank: ArrayBank, job: tuple[dict, str, str, int], cfg, tasks: Sequence[str], init: str, arch: str) -> Path:
     parts, scheme, split, seed = job
-    return cache_path(cfg, "runs", run_key(bank, parts, scheme, tasks, split, seed, init, arch)).is_file()
+    return cache_path(cfg, "runs", run_key(bank, parts, scheme, tasks, split, seed, init, arch))
 
 
-def run_one(bank: ArrayBank, parts: dict[str, pd.DataFrame], scheme: str, cfg, tasks: Sequence[str], split: str,
-            seed: int = 0, init: str = "scratch", init_fn: Callable | None = None, keep_state: bool = True,
-            use_cache: bool = True, arch: str = "mtl_unet") -> RunResult:
+def train_and_score(bank: ArrayBank, parts: dict[str, pd.DataFrame], scheme: str, cfg, tasks: Sequence[str],
+                    split: str, seed: int = 0, init: str = "scratch", init_fn: Callable | None = None,
+                    keep_state: bool = True, arch: str = "mtl_unet") -> RunResult:
     """Train ``scheme`` on ``parts['train']``, select its checkpoint on :func:`validation_part`,
-    score it on ``parts['test']`` (cached; the last epoch's test metrics in ``metrics_last``).
+    score it on ``parts['test']`` (the last epoch's test metrics in ``metrics_last``); not cached.
 
     ``init`` names the initialisation (part of the cache key); ``init_fn(model)`` applies it.
     """
-    key = run_key(bank, parts, scheme, tasks, split, seed, init, arch)
-
-    def compute() -> RunResult:
-        p = validation_part(parts, cfg)
-        train, test, select = bank.take(p["train"]), bank.take(p["test"]), bank.take(p["select"])
-        fitted = fit_scheme(scheme, train, cfg, tasks, valid=select, seed=run_seed(cfg, seed), init=init_fn, arch=arch)
-        metrics, rows = evaluate(fitted, train, test, cfg)
-        last = with_last_states(fitted, cfg)
-        metrics_last = evaluate(last, train, test, cfg)[0] if last is not None else None
-        state = [{k: v.detach().cpu() for k, v in m.state_dict().items()} for m in fitted.models] if keep_state else None
-        return RunResult(scheme, split, seed, init, metrics, rows, fitted.n_params, fitted.train_s, fitted.history,
-                         state, [list(t) for t in fitted.tasks], fitted.gradnorm_weights, arch, fitted.train_cpu_s,
-                         metrics_last, fitted.checkpoints, len(select))
-
-    return cached(cache_path(cfg, "runs", key), compute, use_cache)
+    p = validation_part(parts, cfg)
+    train, test, select = bank.take(p["train"]), bank.take(p["test"]), bank.take(p["select"])
+    fitted = fit_scheme(scheme, train, cfg, tasks, valid=select, seed=run_seed(cfg, seed), init=init_fn, arch=arch)
+    metrics, rows = evaluate(fitted, train, test, cfg)
+    last = with_last_states(fitted, cfg)
+    metrics_last = evaluate(last, train, test, cfg)[0] if last is not None else None
+    state = [{k: v.detach().cpu() for k, v in m.state_dict().items()} for m in fitted.models] if keep_state else None
+    return RunResult(scheme, split, seed, init, metrics, rows, fitted.n_params, fitted.train_s, fitted.history,
+                     state, [list(t) for t in fitted.tasks], fitted.gradnorm_weights, arch, fitted.train_cpu_s,
+                     metrics_last, fitted.checkpoints, len(select))
 
 
 def cross_validate(table: pd.DataFrame, schemes: Iterable[str], cfg, tasks: Sequence[str], bank: ArrayBank,
@@ -257,28 +230,29 @@ def official_split(table: pd.DataFrame, schemes: Iterable[str], cfg, tasks: Sequ
 
 
 #: Training cost of a scheme relative to Vanilla MTL (smoke CPU seconds, notebook 01): the
-#: order in which runs are handed to the workers (the results keep the jobs' order).
+#: order in which runs are handed to the workers, longest first (the results keep the jobs' order).
 RELATIVE_COST = {"stl": 3.3, "mtl_io": 3.2, "pcgrad": 2.4, "gradnorm": 1.7, "vanilla": 1.0}
 
 
 def run_many(bank: ArrayBank, jobs: Sequence[tuple[dict, str, str, int]], cfg, tasks: Sequence[str],
              init: str = "scratch", init_fn: Callable | None = None, use_cache: bool = True,
              arch: str = "mtl_unet") -> list[RunResult]:
-    """:func:`run_one` for every ``(parts, scheme, split, seed)`` job, in job order.
+    """:func:`train_and_score` for every ``(parts, scheme, split, seed)`` job, in job order,
+    through the result cache (:func:`fundus_utils.train.result_cache.cached_many`).
 
     With ``cfg.parallel_runs`` > 1 (the smoke profile) runs not yet cached train in that
     many worker processes with one thread each: its networks are too small for intra-op
     threads to use two cores, whole runs side by side do. Every run seeds itself, so the
     results do not depend on the number of workers.
     """
-    def call(job):
+    def compute(job):
         parts, scheme, split, seed = job
-        return run_one(bank, parts, scheme, cfg, tasks, split, seed, init, init_fn, use_cache=use_cache, arch=arch)
+        return train_and_score(bank, parts, scheme, cfg, tasks, split, seed, init, init_fn, arch=arch)
 
-    todo = [i for i, job in enumerate(jobs) if not (use_cache and is_cached(bank, job, cfg, tasks, init, arch))]
-    todo.sort(key=lambda i: -RELATIVE_COST.get(jobs[i][1], 1))  # longest first: the workers finish together
-    trained = dict(zip(todo, in_parallel(call, [jobs[i] for i in todo], cfg.parallel_runs)))
-    return [trained[i] if i in trained else call(job) for i, job in enumerate(jobs)]
+    return result_cache.cached_many(jobs, lambda job: _job_path(bank, job, cfg, tasks, init, arch), compute,
+                                    cfg.parallel_runs, cost=lambda job: RELATIVE_COST.get(job[1], 1.0),
+                                    use_cache=use_cache, dump=result_cache.dataclass_to_plain,
+                                    restore=result_cache.dataclass_restorer(RunResult))
 
 
 def results_frame(results: Sequence[RunResult]) -> pd.DataFrame:
@@ -316,6 +290,6 @@ def checkpoint_frame(results: Sequence[RunResult], metrics: Sequence[str] = ("au
     return pd.DataFrame(rows)
 
 
-__all__ = ["ArrayBank", "RunResult", "cached", "cache_path", "check_disjoint", "checkpoint_frame", "cross_validate",
+__all__ = ["ArrayBank", "RunResult", "cache_path", "check_disjoint", "checkpoint_frame", "cross_validate",
            "fold_parts", "official_parts", "official_split", "predict", "restore", "results_frame", "run_many",
-           "run_one", "run_seed", "validation_part"]
+           "run_seed", "train_and_score", "validation_part"]

@@ -26,8 +26,8 @@ from ..models.mtl_unet import VGGEncoder, imagenet_vgg_encoder
 from ..models.res_unet import ResNetEncoder, load_timm_resnet34
 from ..parallel import in_parallel
 from ..seed import seed_everything
-from ..train import make_learner, tensor_dls
-from .cv import cache_path, cached
+from ..train import make_learner, result_cache, tensor_dls
+from .cv import cache_path
 
 ORIENTATIONS = (0, 45, 90, 135)
 
@@ -102,7 +102,7 @@ def pretrain_standin(arch: str, cfg) -> dict[str, torch.Tensor]:
         acc = float(learn.recorder.values[-1][-1])
         return {"state": {k: v.detach().cpu() for k, v in enc.state_dict().items()}, "accuracy": acc}
 
-    return cached(cache_path(cfg, "pretrain", key), compute)
+    return result_cache.cached(cache_path(cfg, "pretrain", key), compute)
 
 
 def encoder_init(cfg, arch: str = "mtl_unet") -> tuple[str, Callable | None]:

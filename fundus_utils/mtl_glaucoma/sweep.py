@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .schemes import LABELS
-from ..parallel import in_parallel
-from .cv import ArrayBank, cache_path, cached, run_seed
+from ..train import result_cache
+from .cv import ArrayBank, cache_path, run_seed
 from .fit import fit_scheme
 
 BETTER = {"auc": max, "dice_od": max, "dice_oc": max, "fovea_px": min}
@@ -56,11 +56,10 @@ def lr_sweep(bank: ArrayBank, parts: dict[str, pd.DataFrame], cfg, tasks: Sequen
         scheme, lr = point
         fitted = fit_scheme(scheme, bank.take(parts["train"]), cfg, tasks, valid=bank.take(parts["valid"]),
                             lr=lr, epochs=epochs, seed=run_seed(cfg, seed), validate=True)
-        return cached(path(point), lambda: best_per_task(fitted.history), use_cache=False)
+        return best_per_task(fitted.history)
 
-    in_parallel(run, [p for p in grid if not path(p).is_file()], cfg.parallel_runs)  # fills the cache
-    return pd.DataFrame([{"method": LABELS[scheme], "lr": lr, **cached(path((scheme, lr)), None)}
-                         for scheme, lr in grid])
+    best = result_cache.cached_many(grid, path, run, cfg.parallel_runs)
+    return pd.DataFrame([{"method": LABELS[scheme], "lr": lr, **b} for (scheme, lr), b in zip(grid, best)])
 
 
 __all__ = ["BETTER", "TASK_OF", "best_per_task", "lr_sweep"]
