@@ -1,34 +1,52 @@
 """Resized-image cache: each image or mask is decoded and resized once per target size.
 
-Entries are per-file ``.npy`` arrays under ``cache_dir()/resized/<H>x<W>/``, named by a
-hash of the source's absolute path, modification time (ns) and byte size, the mask kind
-and encoding, and the target size. A changed source file therefore gets a new key and is
-decoded again; stale entries are never read (``prune`` removes them). Per-file entries
-let any subset of a table (a fold, a fraction) reuse what is already cached.
+Entries are per-file ``.npz`` files under ``cache_dir()/resized/<H>x<W>/``, named by a
+hash of: the source's absolute path, modification time (ns) and byte size; the mask kind
+and encoding; for a mask, the same stat of its row's image (its size is checked against
+the image's); the target size; :data:`VERSION`, the Pillow version and a digest of the
+source text of this module and :mod:`.io` (:func:`code_digest`), so any change of the
+decode or resize code gets new keys instead of old entries. A changed source file gets
+a new key and is decoded again; stale entries are never read (``prune`` removes them).
+Per-file entries let any subset of a table (a fold, a fraction) reuse what is cached.
 
-Images are resized with PIL (JPEG draft mode + antialiased bilinear); masks are decoded
-to boolean at full resolution, area-resampled and thresholded at 0.5, so thin structures
-shrink gracefully. The output size is exactly ``(H, W)``: the aspect ratio is not kept.
+Each entry holds the array and the SHA-1 of its dtype, shape and bytes; an entry that
+cannot be read, has another shape or dtype than expected, or fails its checksum (a 0-byte
+file from a crash, a truncated copy, flipped bits) is rebuilt and a warning is logged.
+Entries are written to a unique temporary file and moved into place with ``os.replace``,
+so two processes (or threads) filling the same cache never see half an entry.
+
+Images are decoded by :func:`.io.open_image` and checked by :func:`.io.to_rgb` (the same
+checks as :func:`.io.read_image`), then resized with PIL (JPEG draft mode + antialiased
+bilinear); masks are read by :func:`.io.read_mask` with their image's size checked,
+area-resampled and thresholded at 0.5, so thin structures shrink gracefully. The output
+size is exactly ``(H, W)``: the aspect ratio is not kept.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
 import os
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
+import PIL
 from PIL import Image
 
 from .. import config
+from . import io
 from .errors import DataError
-from .io import open_image, read_mask
+from .io import open_image, read_mask, to_rgb
 
 Size = Union[int, Sequence[int]]
-VERSION = "v1"
+PathLike = Union[str, Path]
+VERSION = "v2"  # v2: .npz entries with a checksum, mask keys include their image
 MASK_KIND = {"od_mask": "od", "oc_mask": "oc", "vessel_mask": "vessel", "fov_mask": "fov", "lesion_mask": "lesion"}
+log = logging.getLogger(__name__)
 
 
 def _hw(size: Size) -> tuple[int, int]:
@@ -43,63 +61,99 @@ def root_dir(size: Size) -> Path:
     return config.cache_dir() / "resized" / f"{h}x{w}"
 
 
-def key(path: Union[str, Path], size: Size, kind: str = "image", encoding: str = "") -> str:
-    """Cache key of one source file at one size (changes when the file changes)."""
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """SHA-1 of the source text of this module and :mod:`.io` (read once per process)."""
+    h = hashlib.sha1()
+    for module_file in (__file__, io.__file__):
+        h.update(Path(module_file).read_bytes())
+    return h.hexdigest()
+
+
+def _stat(path: PathLike) -> str:
+    """``path|mtime_ns|size`` of the resolved ``path``, or :class:`DataError` when it is missing."""
     path = Path(path).resolve()
     try:
         st = path.stat()
     except FileNotFoundError as err:
         raise DataError(f"{path}: file not found") from err
+    return f"{path}|{st.st_mtime_ns}|{st.st_size}"
+
+
+def key(path: PathLike, size: Size, kind: str = "image", encoding: str = "", image: Optional[PathLike] = None) -> str:
+    """Cache key of one source file at one size (changes when the file, its image or the code changes)."""
     h, w = _hw(size)
-    raw = f"{VERSION}|{path}|{st.st_mtime_ns}|{st.st_size}|{kind}|{encoding}|{h}x{w}"
+    of = _stat(image) if image else ""
+    raw = f"{VERSION}|{code_digest()}|PIL {PIL.__version__}|{_stat(path)}|{kind}|{encoding}|{of}|{h}x{w}"
     return hashlib.sha1(raw.encode()).hexdigest()
 
 
-def resize_image(path: Union[str, Path], size: Size) -> np.ndarray:
-    """Decode ``path`` and resize it to ``size``: uint8 ``H x W x 3`` (no cache)."""
+def resize_image(path: PathLike, size: Size) -> np.ndarray:
+    """Decode ``path`` (read_image's checks) and resize it to ``size``: uint8 ``H x W x 3`` (no cache)."""
     h, w = _hw(size)
-    with Image.open(path) as probe:
-        draft = probe.format == "JPEG"
-    img = open_image(path) if not draft else _open_draft(path, (w, h))
-    if img.mode != "RGB":
-        img = img.convert("RGB")
+    # JPEG: decode at the smallest DCT scale still >= 2x the target (much faster for big files)
+    img = to_rgb(open_image(path, draft=(w * 2, h * 2)), path)
     return np.asarray(img.resize((w, h), Image.BILINEAR, reducing_gap=3.0), dtype=np.uint8)
 
 
-def _open_draft(path: Union[str, Path], wh: tuple[int, int]) -> Image.Image:
-    """JPEG decoded at the smallest DCT scale still >= 2x the target (much faster for big files)."""
-    try:
-        img = Image.open(path)
-        img.draft("RGB", (wh[0] * 2, wh[1] * 2))
-        img.load()
-    except (OSError, SyntaxError, ValueError) as err:
-        raise DataError(f"{path}: corrupt or truncated image ({err})") from err
-    return img
-
-
-def resize_mask(path: Union[str, Path], size: Size, kind: str, encoding: str) -> np.ndarray:
-    """Decode a mask, resize by area and threshold at 0.5: bool ``H x W`` (no cache)."""
+def resize_mask(path: PathLike, size: Size, kind: str, encoding: str, image: Optional[PathLike] = None) -> np.ndarray:
+    """Decode a mask (of the size of ``image``, when given), resize by area, threshold at 0.5: bool ``H x W``."""
     h, w = _hw(size)
-    m = read_mask(path, encoding, kind)
+    m = read_mask(path, encoding, kind, check_size=image or None)
     small = Image.fromarray(m.astype(np.uint8) * 255).resize((w, h), Image.BOX if m.shape[0] >= h else Image.BILINEAR)
     return np.asarray(small) >= 128
 
 
-def load_one(path: Union[str, Path], size: Size, kind: str = "image", encoding: str = "") -> np.ndarray:
-    """One resized image (``kind="image"``) or mask, from the cache or decoded and cached."""
-    k = key(path, size, kind, encoding)
-    file = root_dir(size) / kind / k[:2] / f"{k}.npy"
-    if file.is_file():
-        try:
-            arr = np.load(file)
-            return arr if kind == "image" else arr.astype(bool)
-        except (OSError, ValueError):
-            file.unlink(missing_ok=True)  # damaged entry: rebuild
-    arr = resize_image(path, size) if kind == "image" else resize_mask(path, size, kind, encoding)
+def _checksum(arr: np.ndarray) -> str:
+    """SHA-1 of an array's dtype, shape and bytes."""
+    h = hashlib.sha1(f"{arr.dtype.str}|{arr.shape}|".encode())
+    h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()
+
+
+def _read_entry(file: Path, shape: tuple[int, ...]) -> Optional[np.ndarray]:
+    """The uint8 array stored in ``file`` if it is intact and of ``shape``; ``None`` when absent or damaged."""
+    if not file.is_file():
+        return None
+    try:
+        with np.load(file, allow_pickle=False) as entry:
+            arr, digest = entry["array"], str(entry["sha1"])
+    except Exception as err:  # 0-byte, truncated, not a zip, members missing: any failure means rebuild
+        log.warning("%s: damaged cache entry (%s: %s); rebuilding it", file, type(err).__name__, err)
+        return None
+    if arr.dtype != np.uint8 or arr.shape != shape or digest != _checksum(arr):
+        log.warning("%s: cache entry is %s %s, checksum %s; expected uint8 %s with a matching checksum; "
+                    "rebuilding it", file, arr.dtype, arr.shape, "ok" if digest == _checksum(arr) else "wrong", shape)
+        return None
+    return arr
+
+
+def _write_entry(file: Path, arr: np.ndarray) -> None:
+    """Store ``arr`` and its checksum atomically: a unique temporary file, then ``os.replace``."""
     file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_suffix(f".{os.getpid()}.tmp.npy")
-    np.save(tmp, arr if kind == "image" else arr.astype(np.uint8))
-    os.replace(tmp, file)  # atomic: concurrent readers never see half a file
+    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=f"{file.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, array=arr, sha1=np.array(_checksum(arr)))
+        os.replace(tmp, file)  # atomic: concurrent readers see the old entry or the new one, never half
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_one(path: PathLike, size: Size, kind: str = "image", encoding: str = "",
+             image: Optional[PathLike] = None) -> np.ndarray:
+    """One resized image (``kind="image"``) or mask of ``image``, from the cache or decoded and cached."""
+    h, w = _hw(size)
+    image = image if kind != "image" and image else None
+    k = key(path, size, kind, encoding, image)
+    file = root_dir(size) / kind / k[:2] / f"{k}.npz"
+    shape = (h, w, 3) if kind == "image" else (h, w)
+    arr = _read_entry(file, shape)
+    if arr is None:
+        arr = resize_image(path, size) if kind == "image" else resize_mask(path, size, kind, encoding, image)
+        arr = arr if kind == "image" else arr.astype(np.uint8)
+        _write_entry(file, arr)
     return arr if kind == "image" else arr.astype(bool)
 
 
@@ -109,7 +163,8 @@ def load_resized(table: pd.DataFrame, size: Size, columns: Iterable[str] = ("ima
 
     ``image`` -> uint8 ``N x H x W x 3``; mask columns (``od_mask``, ``oc_mask``,
     ``vessel_mask``, ``fov_mask``, ``lesion_mask``) -> bool ``N x H x W``, decoded with the
-    row's ``mask_encoding``. ``missing="zeros"`` gives an empty mask where a row has none
+    row's ``mask_encoding``; a mask whose size differs from its row's ``image`` raises
+    naming both files. ``missing="zeros"`` gives an empty mask where a row has none
     (default: raise naming the row).
     """
     h, w = _hw(size)
@@ -121,14 +176,16 @@ def load_resized(table: pd.DataFrame, size: Size, columns: Iterable[str] = ("ima
         if kind is None:
             raise ValueError(f"{col!r} is not an image or mask column")
         enc = table["mask_encoding"] if kind != "image" else pd.Series("", index=table.index)
-        jobs.append((col, kind, list(zip(table[col], enc, table["image_id"]))))
+        images = table["image"] if "image" in table else pd.Series("", index=table.index)
+        jobs.append((col, kind, list(zip(table[col], enc, table["image_id"], images))))
 
-    def one(kind: str, path: str, encoding: str, image_id: str) -> np.ndarray:
+    def one(kind: str, path: str, encoding: str, image_id: str, image: str) -> np.ndarray:
         if not isinstance(path, str) or not path:
             if missing == "zeros" and kind != "image":
                 return np.zeros((h, w), bool)
             raise DataError(f"{image_id}: no {kind} file")
-        return load_one(path, (h, w), kind, encoding if kind != "image" else "")
+        of = image if isinstance(image, str) and image else None
+        return load_one(path, (h, w), kind, encoding if kind != "image" else "", of)
 
     out: dict[str, np.ndarray] = {}
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
@@ -139,12 +196,15 @@ def load_resized(table: pd.DataFrame, size: Size, columns: Iterable[str] = ("ima
 
 
 def prune(size: Optional[Size] = None, keep: Iterable[str] = ()) -> int:
-    """Delete cached entries (all sizes, or one) except the keys in ``keep``; returns how many."""
+    """Delete cached entries (all sizes, or one) except the keys in ``keep``; returns how many.
+
+    Also deletes entries of the old ``.npy`` format and temporary files left by a crash.
+    """
     base = root_dir(size) if size is not None else config.cache_dir() / "resized"
     keep = set(keep)
     n = 0
-    for f in base.rglob("*.npy"):
-        if f.stem not in keep:
-            f.unlink()
+    for f in base.rglob("*"):
+        if f.is_file() and f.suffix in (".npz", ".npy", ".tmp") and (f.suffix == ".tmp" or f.stem not in keep):
+            f.unlink(missing_ok=True)
             n += 1
     return n
