@@ -1,4 +1,8 @@
-"""Command line: ``python -m fundus_utils.data verify NAME [ROOT]`` and ``... folds write NAME [SOURCE]``."""
+"""Command line: ``python -m fundus_utils.data verify NAME [ROOT]`` and ``... folds write NAME [SOURCE]``.
+
+Exit status: 0 when the copy passes, 1 when ``verify`` found problems, 2 for a usage error
+(an unknown dataset name: one line on stderr listing the known names, no traceback).
+"""
 from __future__ import annotations
 
 import argparse
@@ -6,6 +10,7 @@ import sys
 from pathlib import Path
 
 from . import folds, names
+from .registry import get
 from .verify import verify
 
 
@@ -27,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "folds":
         print(folds.write(args.name, args.source))
         return 0
+    try:
+        get(args.name)
+    except KeyError as err:  # a typo, not a bug: one line naming the known datasets
+        print(f"{parser.prog} verify: {err.args[0]}", file=sys.stderr)
+        return 2
     kwargs = {"labels_only": True} if args.name.lower() == "rfmid" else {}
     report = verify(args.name, args.root, sha256=args.sha256, masks=not args.no_masks, folds_csv=args.folds, **kwargs)
     for line in report.lines():
