@@ -196,3 +196,24 @@ def test_epoch_lines_go_to_the_runners_log(monkeypatch, tmp_path, capfd) -> None
     assert "epoch" not in out + err                      # nothing in the notebook's output
     lines = log.read_text().splitlines()
     assert [l.split()[:2] for l in lines] == [["epoch", "0"], ["epoch", "1"], ["epoch", "2"]]
+
+
+def test_holdout_is_a_seeded_draw_of_whole_patients() -> None:
+    from fundus_utils.data import patient_holdout
+    from fundus_utils.train import holdout_dls
+
+    patients = np.repeat([f"p{i}" for i in range(20)], 2)                 # two eyes each, in table order
+    held = patient_holdout(patients, 0.1, seed=0)
+    assert held.sum() == 4 and len(set(patients[held])) == 2               # 10 % of the rows, whole patients
+    assert not set(patients[held]) & set(patients[~held])
+    assert (held == patient_holdout(patients, 0.1, seed=0)).all()          # seeded
+    draws = {tuple(patient_holdout(patients, 0.1, seed=s)) for s in range(10)}
+    assert len(draws) > 5 and tuple(np.arange(40) >= 36) not in draws      # random, not "the last 10 %"
+    assert patient_holdout(np.arange(5), 0.01).sum() == 1                  # at least one row
+    assert (~patient_holdout(["a", "a", "b"], 0.9)).any()                  # never every patient
+    with pytest.raises(ValueError, match="two patients"):
+        patient_holdout(["a", "a"], 0.5)
+    x, y = np.arange(40, dtype=np.uint8).reshape(40, 1, 1, 1), np.zeros((40, 1, 1, 1), np.uint8)
+    dls = holdout_dls(x, y, patients, 0.1, seed=0, bs=4)
+    valid_ids = {int(v) for v in dls.valid.dataset.tensors[0].flatten()}
+    assert valid_ids == set(np.flatnonzero(held)) and len(dls.train.dataset) == 36

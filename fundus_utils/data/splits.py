@@ -1,4 +1,4 @@
-"""Patient-level cross-validation folds and a leakage check.
+"""Patient-level cross-validation folds, hold-outs and a leakage check.
 
 Folds are made on ``patient_id`` (both eyes, all visits of a patient in one fold) with
 scikit-learn's ``StratifiedGroupKFold`` (or ``GroupKFold`` when nothing is stratified),
@@ -63,6 +63,27 @@ def patient_folds(table: pd.DataFrame, k: int = 5, seed: int = 0,
     for f, (_, test_idx) in enumerate(split_iter):
         fold[test_idx] = f
     return pd.Series(fold, index=table.index, name="fold")
+
+
+def patient_holdout(patients: Sequence, fraction: float, seed: int = 0) -> np.ndarray:
+    """Boolean mask of the rows held out: whole patients drawn at random (``seed``) until at
+    least ``fraction`` of the rows (at least one row) are out; never every patient.
+
+    The monitoring split of a fit: drawn, never "the last 10 %" of a table, whose order may
+    follow the source release or the label.
+    """
+    groups = np.asarray([str(p) for p in patients])
+    unique = np.unique(groups)
+    if len(unique) < 2:
+        raise ValueError(f"a hold-out needs at least two patients, got {len(unique)}")
+    target = max(1, int(len(groups) * fraction))
+    held, n = [], 0
+    for p in np.random.default_rng(seed).permutation(unique)[:-1]:  # the last one always trains
+        if n >= target:
+            break
+        held.append(p)
+        n += int((groups == p).sum())
+    return np.isin(groups, held)
 
 
 def leakage_problems(table: pd.DataFrame) -> list[str]:

@@ -69,14 +69,16 @@ def locator_inputs(images: np.ndarray, size: int) -> np.ndarray:
     return np.stack([standardise(im) for im in small]) if len(small) else np.zeros((0, 3, size, size), np.float32)
 
 
-def fit_locator(images: np.ndarray, od_masks: np.ndarray, cfg: Config, params: dict, progress: bool | None = None):
+def fit_locator(images: np.ndarray, od_masks: np.ndarray, cfg: Config, params: dict, progress: bool | None = None,
+                patients: Sequence | None = None, seed: int = 0):
     """The chapter's one disc locator: a U-Net trained on ``images`` (uint8 ``N x H x W x 3``) and
     their OD masks (bool ``N x H x W``) at low resolution.
 
     ``params``: a locator group of the settings (``cfg.seg.locator`` or ``cfg.cls.locator``):
     size, width, depth, epochs, lr, bs, and ``mask_resize`` - how the masks reach the locator's
     grid: ``"nearest"`` (sampled) or ``"any"`` (a pixel is disc if any disc falls in it: the
-    area average above 0). Returns the fastai Learner.
+    area average above 0). ``patients`` (one per image) and ``seed`` draw the monitoring
+    hold-out (:func:`fundus_utils.train.loaders.holdout_dls`). Returns the fastai Learner.
     """
     from ..train.segmentation import fit_segmenter
 
@@ -91,7 +93,8 @@ def fit_locator(images: np.ndarray, od_masks: np.ndarray, cfg: Config, params: d
     x = locator_inputs(images, size)
     y = np.stack([cv2.resize(m.astype(np.uint8), (size, size), interpolation=interp) for m in od_masks]) > 0
     return fit_segmenter(x, y, cfg, epochs=int(params["epochs"]), width=int(params["width"]),
-                         depth=int(params["depth"]), lr=float(params["lr"]), bs=int(params["bs"]), progress=progress)
+                         depth=int(params["depth"]), lr=float(params["lr"]), bs=int(params["bs"]), progress=progress,
+                         patients=patients, seed=seed)
 
 
 def locate(learn, images: np.ndarray, cfg: Config, params: dict) -> np.ndarray:

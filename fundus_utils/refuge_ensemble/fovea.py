@@ -45,6 +45,7 @@ one RAdam); each regressor seeds from ``cfg.seed`` (:func:`train_methods`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -65,7 +66,7 @@ from ..evaluation.postprocess import fovea_location
 from ..evaluation.stats import bootstrap_ci, ci_text
 from ..models import create_model
 from ..train.learner import make_learner, predict_batches
-from ..train.loaders import random_flips, tensor_dls
+from ..train.loaders import holdout_dls, random_flips
 from ..train.schedules import fit_with_schedule, optimizer
 
 
@@ -169,6 +170,7 @@ class LandmarkData(PerImage):
     fovea_xy: np.ndarray   # (N, 2) float, NaN when unknown
     disc_diameter: np.ndarray  # (N,) px, vertical extent of the GT OD mask (NaN without mask)
     size: int
+    patient_id: np.ndarray | None = None  # (N,) str; None: every image its own patient (hold-outs draw patients)
 
     @property
     def has_both(self) -> np.ndarray:
@@ -197,7 +199,8 @@ def prepare_landmarks(table: pd.DataFrame, size: int) -> LandmarkData:
             od[i] = centre_of_mass(od_mask[i].astype(float))
             diam[i] = vertical_extent(od_mask[i])
     x = np.ascontiguousarray(arr["image"].transpose(0, 3, 1, 2))
-    return LandmarkData(table["image_id"].astype(str).to_numpy(), x, od, fovea, diam, size)
+    return LandmarkData(table["image_id"].astype(str).to_numpy(), x, od, fovea, diam, size,
+                        table["patient_id"].astype(str).to_numpy())
 
 
 def target_maps(d: LandmarkData, kind: str, gamma: float = 7.0, variance_256: float = 50.0) -> np.ndarray:
@@ -240,19 +243,19 @@ class MapLoss(nn.Module):
 
 
 def fit_map_regressor(x: np.ndarray, maps: np.ndarray, cfg: Config, loss: str = "l2", output: str = "linear",
-                      valid_fraction: float = 0.1, progress: bool | None = None):
+                      valid_fraction: float = 0.1, progress: bool | None = None,
+                      patients: Sequence | None = None, seed: int = 0):
     """Train a U-Net (``cfg.fovea.width``, ``cfg.fovea.depth``) to regress ``maps`` from images ``x``.
 
     Optimiser, schedule, epochs, batch size and learning rate come from ``cfg.fovea_*``;
-    the last ``valid_fraction`` of the samples only monitors training. Returns the fastai Learner.
+    ``valid_fraction`` of the samples, whole ``patients`` drawn by ``seed``, only monitors
+    training. Returns the fastai Learner.
     """
     if len(x) != len(maps):
         raise ValueError(f"x has {len(x)} images but maps has {len(maps)}")
-    n_valid = max(1, int(len(x) * valid_fraction))
-    y = maps[:, None].astype(np.float32)
-    dls = tensor_dls(x[:-n_valid], y[:-n_valid], x[-n_valid:], y[-n_valid:], bs=cfg.fovea.bs, device=cfg.device,
-                     augment=_hflip, drop_last=len(x) - n_valid > cfg.fovea.bs, mean=IMAGENET_MEAN, std=IMAGENET_STD,
-                     num_workers=None if cfg.device != "cpu" else 0)
+    dls = holdout_dls(x, maps[:, None].astype(np.float32), patients, valid_fraction, seed, bs=cfg.fovea.bs,
+                      device=cfg.device, augment=_hflip, mean=IMAGENET_MEAN, std=IMAGENET_STD,
+                      num_workers=None if cfg.device != "cpu" else 0)
     model = create_model("unet", in_channels=3, out_channels=1, width=cfg.fovea.width, depth=cfg.fovea.depth)
     learn = make_learner(dls, model, MapLoss(loss, output), cfg=cfg, lr=cfg.fovea.lr, opt=optimizer(cfg.fovea.opt),
                          progress=progress)
@@ -313,7 +316,8 @@ def train_methods(train: LandmarkData, cfg: Config, progress: bool | None = None
         t = time.perf_counter()
         seed_everything(cfg.seed + k)
         maps = target_maps(train, kind, cfg.fovea.gamma, cfg.fovea.heatmap_variance_256)
-        learners[kind] = fit_map_regressor(train.x, maps, cfg, loss=loss, output=output, progress=progress)
+        learners[kind] = fit_map_regressor(train.x, maps, cfg, loss=loss, output=output, progress=progress,
+                                           patients=train.patient_id, seed=cfg.seed + k)
         seconds[kind] = time.perf_counter() - t
     return learners, seconds
 

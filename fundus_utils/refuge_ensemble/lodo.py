@@ -202,7 +202,8 @@ def run_fold(table: pd.DataFrame, images: np.ndarray, fold: Fold, cfg: Config, d
     if cap and len(loc_rows) > cap:  # a random subset (seeded), for speed
         loc_rows = np.sort(np.random.default_rng(seed).choice(loc_rows, size=int(cap), replace=False))
     masks = load_od_masks(table, loc_rows, loc_size)
-    locator = disc_crop.fit_locator(images[loc_rows], masks, cfg, cfg.cls.locator, progress=False)
+    locator = disc_crop.fit_locator(images[loc_rows], masks, cfg, cfg.cls.locator, progress=False,
+                                    patients=table["patient_id"].astype(str).to_numpy()[loc_rows], seed=seed)
     probs = disc_crop.locate(locator, images[used], cfg, cfg.cls.locator)
     boxes = disc_crop.disc_boxes(probs, images.shape[1], factor=cfg.cls.crop_factor, fallback="centre",
                                  fallback_diameter=cfg.cls.fallback_diameter,

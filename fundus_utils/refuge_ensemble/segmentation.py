@@ -57,7 +57,7 @@ from ..evaluation.postprocess import largest_component
 from ..evaluation.stats import bootstrap_ci, ci_text
 from ..models import create_model
 from ..train.learner import make_learner, predict_batches
-from ..train.loaders import random_flips, tensor_dls
+from ..train.loaders import holdout_dls, random_flips
 from ..train.losses import dice_loss
 from ..train.schedules import fit_with_schedule, optimizer
 
@@ -86,6 +86,7 @@ class SegData(PerImage):
     od: np.ndarray        # (N, H, W) bool
     oc: np.ndarray        # (N, H, W) bool
     glaucoma: np.ndarray | None = None  # (N,) float 0/1, NaN unlabelled; None when the table has no labels
+    patient_id: np.ndarray | None = None  # (N,) str; None: every image its own patient (hold-outs draw patients)
 
 
 def load_seg_data(table: pd.DataFrame, size: int) -> SegData:
@@ -100,7 +101,8 @@ def load_seg_data(table: pd.DataFrame, size: int) -> SegData:
             raise ValueError(f"load_seg_data: rows without {col}: {bad[:5]}")
     arr = load_resized(table, size, ["image", "od_mask", "oc_mask"])
     glaucoma = (pd.to_numeric(table["glaucoma"], errors="coerce").to_numpy(float) if "glaucoma" in table else None)
-    return SegData(table["image_id"].astype(str).to_numpy(), arr["image"], arr["od_mask"], arr["oc_mask"], glaucoma)
+    return SegData(table["image_id"].astype(str).to_numpy(), arr["image"], arr["od_mask"], arr["oc_mask"], glaucoma,
+                   table["patient_id"].astype(str).to_numpy())
 
 
 def open_tables(cfg: Config) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
@@ -172,9 +174,10 @@ def crop_inputs(images: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- disc locator
-def fit_locator(train: SegData, cfg: Config, progress: bool | None = None):
+def fit_locator(train: SegData, cfg: Config, progress: bool | None = None, seed: int = 0):
     """:func:`.disc_crop.fit_locator` on whole training pictures and their OD masks (``cfg.seg.locator``)."""
-    return disc_crop.fit_locator(train.images, train.od, cfg, cfg.seg.locator, progress=progress)
+    return disc_crop.fit_locator(train.images, train.od, cfg, cfg.seg.locator, progress=progress,
+                                 patients=train.patient_id, seed=seed)
 
 
 def locate_boxes(locator, data: SegData, cfg: Config) -> disc_crop.DiscBoxes:
@@ -197,15 +200,13 @@ def build_segmenter(name: str, cfg: Config) -> nn.Module:
 
 
 def fit_segmenter_on_crops(name: str, x: np.ndarray, y: np.ndarray, cfg: Config, valid_fraction: float = 0.1,
-                           progress: bool | None = None):
-    """Train segmenter ``name`` on crops ``x`` (uint8 ``N x 3 x s x s``) and masks ``y`` (``N x 2 x s x s``)."""
+                           progress: bool | None = None, patients: Sequence | None = None, seed: int = 0):
+    """Train segmenter ``name`` on crops ``x`` (uint8 ``N x 3 x s x s``) and masks ``y`` (``N x 2 x s x s``);
+    ``valid_fraction`` of the crops, whole ``patients`` drawn by ``seed``, monitors training."""
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} crops but y has {len(y)}")
-    n_valid = max(1, int(len(x) * valid_fraction))
-    y = y.astype(np.uint8)
-    dls = tensor_dls(x[:-n_valid], y[:-n_valid], x[-n_valid:], y[-n_valid:], bs=cfg.seg.bs, device=cfg.device,
-                     augment=random_flips, drop_last=len(x) - n_valid > cfg.seg.bs, mean=IMAGENET_MEAN,
-                     std=IMAGENET_STD)
+    dls = holdout_dls(x, y.astype(np.uint8), patients, valid_fraction, seed, bs=cfg.seg.bs, device=cfg.device,
+                      augment=random_flips, mean=IMAGENET_MEAN, std=IMAGENET_STD)
     learn = make_learner(dls, build_segmenter(name, cfg), DiceLoss(), cfg=cfg, lr=cfg.seg.lr,
                          opt=optimizer(cfg.seg.opt), progress=progress)
     fit_with_schedule(learn, cfg.seg.epochs, cfg.seg.lr, cfg.seg.schedule, cfg.seg.lr_step, cfg.seg.lr_gamma)
@@ -291,8 +292,9 @@ def train_all(train: SegData, cfg: Config, models=("cenet", "unet"),
     for k, name in enumerate(("locator", *models)):
         t = time.perf_counter()
         seed_everything(cfg.seed + k)
-        learners[name] = (fit_locator(train, cfg, progress=progress) if name == "locator"
-                          else fit_segmenter_on_crops(name, x, y, cfg, progress=progress))
+        learners[name] = (fit_locator(train, cfg, progress=progress, seed=cfg.seed + k) if name == "locator"
+                          else fit_segmenter_on_crops(name, x, y, cfg, progress=progress, patients=train.patient_id,
+                                                      seed=cfg.seed + k))
         timings[name] = time.perf_counter() - t
     return learners, timings
 

@@ -148,15 +148,16 @@ def _twin_params(task: str, cfg: Config, seed: int) -> dict:
     return dict(n=cfg.s2r.vessel_train, size=cfg.s2r.vessel_size, seed=seed, devices=("random",))
 
 
-def synthetic_set(task: str, cfg: Config, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    """Domain-randomised training images, masks and fields of view for ``task``, and the twin's cache key."""
+def synthetic_set(task: str, cfg: Config, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+    """Domain-randomised training images, masks, fields of view and patient ids for ``task``, and the
+    twin's cache key."""
     name = TWIN[task]
     params = _twin_params(task, cfg, seed)
     table = data.open_dataset(name, **params)
     key = data.twins.twin_key(name, **params)
     arrays = data.load_resized(table, params["size"], ["image", MASK_COLUMN[task], "fov_mask"])
     x = np.stack([standardise(im, fov) for im, fov in zip(arrays["image"], arrays["fov_mask"])])
-    return x, arrays[MASK_COLUMN[task]], arrays["fov_mask"], key
+    return x, arrays[MASK_COLUMN[task]], arrays["fov_mask"], table["patient_id"].astype(str).to_numpy(), key
 
 
 def baseline_maps(task: str, masks: np.ndarray, fovs: np.ndarray) -> tuple[dict[str, np.ndarray], dict]:
@@ -217,18 +218,19 @@ def run(task: str, cfg: Config, limit: int | None = None) -> TaskRun:
         coverage = pd.DataFrame([{**s, "status": "skipped", "images": 0} for s in status])
         return TaskRun(task, empty, _coverage(coverage), {"twin": None, "n_synthetic": 0, "learner": None})
     start, start_cpu = time.perf_counter(), time.process_time()
-    x, y, fovs, key = synthetic_set(task, cfg, seed=cfg.seed + 1)
+    x, y, fovs, patients, key = synthetic_set(task, cfg, seed=cfg.seed + 1)
     maps, baseline_facts = baseline_maps(task, y, fovs)
     made, made_cpu = time.perf_counter(), time.process_time()
     seed_everything(cfg.seed + SEED_OFFSET[task])
     if task == "od":
-        learn = fit_segmenter(x, y, cfg, epochs=cfg.s2r.od_epochs, width=cfg.s2r.width, bs=cfg.batch_size)
+        learn = fit_segmenter(x, y, cfg, epochs=cfg.s2r.od_epochs, width=cfg.s2r.width, bs=cfg.batch_size,
+                              patients=patients, seed=cfg.seed + SEED_OFFSET[task])
         size = cfg.s2r.od_size
     else:
         # one whole image monitors the loss (validation passes at full size are a quarter of an epoch's cost)
         learn = fit_segmenter(x, y, cfg, epochs=cfg.s2r.vessel_epochs, width=cfg.s2r.vessel_width,
                               patch=cfg.s2r.vessel_patch, per_image=cfg.s2r.patches_per_image, bs=cfg.s2r.vessel_bs,
-                              valid_fraction=1e-9)
+                              valid_fraction=1e-9, patients=patients, seed=cfg.seed + SEED_OFFSET[task])
         size = cfg.s2r.vessel_size
     del x
     trained, trained_cpu = time.perf_counter(), time.process_time()

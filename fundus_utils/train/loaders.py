@@ -132,6 +132,19 @@ def fits_on_gpu(datasets: Sequence[TensorDataset], device: torch.device, fractio
     return need < fraction * free
 
 
+def holdout_dls(x: np.ndarray, y: np.ndarray, patients: Sequence | None = None, valid_fraction: float = 0.1,
+                seed: int = 0, bs: int = 16, **kwargs) -> DataLoaders:
+    """:func:`tensor_dls` with ``valid_fraction`` of the rows held out to monitor training:
+    whole patients drawn at random by ``seed`` (:func:`fundus_utils.data.splits.patient_holdout`;
+    ``patients=None``: every row its own patient). A ragged last training batch is dropped
+    when there is more than one batch."""
+    from ..data.splits import patient_holdout
+
+    valid = patient_holdout(np.arange(len(x)) if patients is None else patients, valid_fraction, seed)
+    kwargs.setdefault("drop_last", int((~valid).sum()) > bs)
+    return tensor_dls(x[~valid], y[~valid], x[valid], y[valid], bs=bs, **kwargs)
+
+
 def tensor_dls(x_train: np.ndarray | torch.Tensor, y_train: np.ndarray | torch.Tensor,
                x_valid: np.ndarray | torch.Tensor, y_valid: np.ndarray | torch.Tensor,
                bs: int = 16, device: str | torch.device = "cpu", augment: Augment | None = None,

@@ -10,7 +10,7 @@ Optimiser and schedule: :mod:`fundus_utils.train.schedules`.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -18,7 +18,7 @@ import torch
 from ..config import Config
 from ..models import create_model
 from .learner import make_learner, predict_batches
-from .loaders import random_flips, tensor_dls
+from .loaders import holdout_dls, random_flips
 from .losses import DiceBCELoss
 
 
@@ -39,18 +39,18 @@ def random_patches(size: int, per_image: int = 1) -> Callable[[torch.Tensor, tor
 
 def fit_segmenter(x: np.ndarray, y: np.ndarray, cfg: Config, epochs: int, width: int = 16, depth: int = 4,
                   lr: float = 3e-3, patch: int | None = None, per_image: int = 1, bs: int = 16,
-                  valid_fraction: float = 0.1,
+                  valid_fraction: float = 0.1, patients: Sequence | None = None, seed: int = 0,
                   progress: bool | None = None):
     """Train a U-Net with Dice + BCE and a one-cycle schedule; returns the fastai ``Learner``.
 
     With ``patch``, every training image contributes ``per_image`` random crops to
-    its batch. The last ``valid_fraction`` of the samples (whole images) monitors training (the learner's recorder
+    its batch. ``valid_fraction`` of the images, whole patients drawn by ``seed``
+    (:func:`fundus_utils.train.loaders.holdout_dls`), monitors training (the learner's recorder
     holds the losses); evaluation on held-out data is the caller's business.
     """
-    n_valid = max(1, int(len(x) * valid_fraction))
     masks = y[:, None].astype(np.uint8)
-    dls = tensor_dls(x[:-n_valid], masks[:-n_valid], x[-n_valid:], masks[-n_valid:], bs=bs, device=cfg.device,
-                     augment=random_patches(patch, per_image) if patch else random_flips, drop_last=True)
+    dls = holdout_dls(x, masks, patients, valid_fraction, seed, bs=bs, device=cfg.device,
+                      augment=random_patches(patch, per_image) if patch else random_flips, drop_last=True)
     model = create_model("unet", in_channels=x.shape[1], out_channels=1, width=width, depth=depth)
     learn = make_learner(dls, model, DiceBCELoss(), cfg=cfg, lr=lr, progress=progress)
     learn.fit_one_cycle(epochs, lr)
