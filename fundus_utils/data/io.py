@@ -64,7 +64,7 @@ def _not_an_image(path: Path) -> str:
         head = fh.read(16)
     if not head:
         return "empty file (0 bytes)"
-    return f"not an image (starts with {head!r})"
+    return f"not an image (starts with {head!r}; {path.stat().st_size:,} bytes)"
 
 
 def _damage(err: Exception, part: str) -> str:
