@@ -77,7 +77,11 @@ def test_drive_counts_and_masks():
 def test_drive_second_observer_palette_gif():
     t = open_dataset("DRIVE")
     first = read_mask(t.loc[t.image_id == "01", "vessel_mask"].iloc[0], "binary", "vessel")
-    second = read_mask(ROOT / "DRIVE/test/2nd_manual/01_manual2.gif", "binary", "vessel")
+    assert (t.loc[t.split == "train", "vessel_mask_expert2"] == "").all()
+    assert (t.loc[t.split == "test", "vessel_mask_expert2"] != "").all()
+    second_path = t.loc[t.image_id == "01", "vessel_mask_expert2"].iloc[0]
+    assert second_path == str((ROOT / "DRIVE/test/2nd_manual/01_manual2.gif").resolve())
+    second = read_mask(second_path, "binary", "vessel")
     assert 0.05 < second.mean() < 0.2
     dice = 2 * (first & second).sum() / (first.sum() + second.sum())
     assert dice > 0.7  # two observers agree: the palette index was decoded the right way round
@@ -111,16 +115,38 @@ def test_missing_dataset_message(tmp_path):
 
 
 def test_all_tables_have_only_canonical_columns():
-    from fundus_utils.data.importers._common import OPTIONAL
+    from fundus_utils.data.importers._common import EXTRA, OPTIONAL
     from fundus_utils.data.table import REQUIRED
     for name in ("REFUGE", "Drishti-GS1", "DRIVE", "CHASE_DB1"):
         try:
             t = open_dataset(name)
         except DataError:
             continue
-        extra = [c for c in t.columns if c not in REQUIRED + OPTIONAL and not c.startswith("label_")]
+        extra = [c for c in t.columns if c not in REQUIRED + OPTIONAL and not c.startswith("label_")
+                 and not EXTRA.match(c)]
         assert not extra, (name, extra)
         assert isinstance(t, pd.DataFrame)
+
+
+@_need("Drishti-GS1")
+def test_drishti_expert_cdrs_tilt_notching():
+    t = open_dataset("Drishti-GS1").set_index("image_id")
+    experts = t[[f"vcdr_expert{k}" for k in range(1, 5)]]
+    assert experts.notna().all().all() and np.allclose(experts.mean(axis=1), t["vcdr"])
+    assert experts.loc["drishtiGS_002"].tolist() == [0.76, 0.77, 0.79, 0.75]
+    train = t[t.split == "train"]
+    assert train["tilt"].isin([0, 1]).all() and set(train["notching"]) <= {"A", "I", "S", "N", "T", "I+S"}
+    assert t.loc[t.split == "test", "notching"].eq("").all()  # labels_for="train" scope, like glaucoma
+
+
+@_need("CHASE_DB1")
+def test_chase_second_observer_column():
+    t = open_dataset("CHASE_DB1")
+    assert t["vessel_mask_expert2"].str.endswith("_2ndHO.png").all()
+    row = t.iloc[0]
+    first = read_mask(row.vessel_mask, "binary", "vessel")
+    second = read_mask(row.vessel_mask_expert2, "binary", "vessel", check_size=row.image)
+    assert 2 * (first & second).sum() / (first.sum() + second.sum()) > 0.6  # two observers agree
 
 
 @_need("RFMiD")

@@ -8,7 +8,9 @@ passed through unchanged (``None`` by default)::
     def synthetic_refuge(root=None, **kwargs) -> pd.DataFrame: ...
 
 ``open_dataset(name, root=None, **kwargs)`` looks the name up, resolves the root, calls
-the loader and validates the table.
+the loader and validates the table. ``framing(name)`` says whether the dataset's images
+are whole-fundus pictures (``"fundus"``) or disc-centred crops (``"disc"``), from the
+manifest's ``framing`` field (synthetic twins: ``"fundus"``).
 """
 from __future__ import annotations
 
@@ -19,11 +21,12 @@ from typing import Any, Callable, Optional
 import pandas as pd
 
 from .. import config
-from .errors import MissingDatasetError
+from .errors import DataError, MissingDatasetError
 from .table import validate
 
 Loader = Callable[..., pd.DataFrame]
 MANIFEST_DIR = config.REPO_ROOT / "data_manifests"
+FRAMINGS = ("fundus", "disc")
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,25 @@ def load_manifest(name: str) -> dict[str, Any]:
         return {}
     with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh) or {}
+
+
+def framing(name: str) -> str:
+    """``"fundus"`` (whole-fundus pictures) or ``"disc"`` (disc-centred crops) for dataset ``name``.
+
+    Public datasets read the ``framing`` field of their manifest; a missing manifest,
+    field or unknown value raises :class:`DataError` naming the manifest. Synthetic twins
+    (registered without a folder) render whole fundus pictures.
+    """
+    entry = get(name)
+    if entry.folder is None:
+        return "fundus"
+    path = MANIFEST_DIR / f"{entry.manifest or entry.name}.yaml"
+    value = load_manifest(entry.manifest or entry.name).get("framing")
+    if value is None:
+        raise DataError(f"{path}: no 'framing' field (expected one of {FRAMINGS}) for dataset {entry.name!r}")
+    if value not in FRAMINGS:
+        raise DataError(f"{path}: framing {value!r} for dataset {entry.name!r}; expected one of {FRAMINGS}")
+    return value
 
 
 def missing_message(entry: Entry, looked_at: Optional[Path]) -> str:

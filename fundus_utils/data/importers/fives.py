@@ -8,7 +8,10 @@ Layout::
     test/Ground truth/<n>_<C>.png
 
 ``image_id = <split>-<n>_<C>`` (numbers restart per split); category as one-hot
-``label_AMD/DR/Glaucoma/Normal`` and ``glaucoma``; no patient ids.
+``label_AMD/DR/Glaucoma/Normal`` and ``glaucoma``; no patient ids. Read: images, vessel
+maps and the category in the file name. The paper also describes per-image quality
+grades (illumination/colour, blur, contrast); their file in the figshare record was not
+available here to check, so they are not read.
 """
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ Layout of the public subset: one folder per class, named ``<major>.<minor>.<name
 
 Each class becomes a one-hot ``label_<name>`` column (name with non-alphanumerics as
 ``_``). No official split (all ``test``); no patient ids (``patient_id = image_id``).
+The public subset ships no other annotation: the class is the folder name.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..registry import register
-from ._common import build_table, images_in
+from ._common import build_table, images_in, walk
 
 CLASS_DIR = re.compile(r"^(\d+)\.(\d+)\.(.+)$")
 
@@ -35,7 +36,7 @@ def label_name(folder: str) -> str:
 def load_jsiec(root: Path) -> pd.DataFrame:
     """Canonical table of a JSIEC 1000-image copy."""
     root = Path(root)
-    class_dirs = sorted((d for d in root.rglob("*") if d.is_dir() and CLASS_DIR.match(d.name)),
+    class_dirs = sorted((d for d in walk(root)[1] if CLASS_DIR.match(d.name)),
                         key=lambda d: tuple(int(x) for x in CLASS_DIR.match(d.name).groups()[:2]))
     if not class_dirs:
         raise DataError(f"{root}: no class folders named like '0.0.Normal'")

@@ -9,8 +9,12 @@ Official layout (IEEE DataPort zip)::
     2. Groundtruths/b. RFMiD_Validation_Labels.csv
     2. Groundtruths/c. RFMiD_Testing_Labels.csv
 
-Label CSVs are matched by ``*Training*``/``*Validation*``/``*Test*`` in their names, image
-folders by ``train``/``valid``/``test`` in an ancestor folder name. Columns become
+Label files read: only CSVs named ``[<prefix>]RFMiD_{Training,Validation,Testing}_Labels.csv``
+(the prefix is the zip's ``a. ``/``b. ``/``c. ``), one per split; other table files are
+not read. Every cell must be 0/1 and every ID an integer (errors name the file, row,
+column and value); an ID without an image raises unless ``labels_only``. Image
+folders are matched by ``train``/``valid``/``test`` in an ancestor folder name. These
+labels are all the release's annotations. Columns become
 ``label_<NAME>``; ``image_id = <split>-<ID>`` (IDs restart per split); no patient ids.
 ``labels_only=True`` returns the table without images (``image = ""``), e.g. for the
 label-only copy in ../shared/data. :func:`group_28` adds the 28-category grouping of the
@@ -19,6 +23,7 @@ RFMiD-ensemble paper.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +31,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..registry import register
-from ._common import IMAGE_EXTS, build_table
+from ._common import IMAGE_EXTS, build_table, label_files, read_label_file, walk_files
 
 CONDITIONS = ("DR ARMD MH DN MYA BRVO TSLN ERM LS MS CSR ODC CRVO TV AH ODP ODE ST AION PT RT RS CRS EDN "
               "RPEC MHL RP CWS CB ODPM PRH MNF HR CRAO TD CME PTCR CF VH MCA VS BRAO PLQ HPED CL").split()
@@ -38,6 +43,7 @@ KEPT_27 = ("DR ARMD MH DN MYA BRVO TSLN ERM LS MS CSR ODC CRVO TV AH ODP ODE ST 
            "RPEC MHL RP").split()
 OTHER_18 = tuple(c for c in CONDITIONS if c not in KEPT_27)
 SPLIT_WORDS = (("train", "train"), ("valid", "val"), ("test", "test"))
+LABEL_FILE = re.compile(r".*RFMiD_(Training|Validation|Testing)_Labels\.csv", re.I)
 
 
 def _split_of(name: str) -> str | None:
@@ -46,22 +52,41 @@ def _split_of(name: str) -> str | None:
 
 
 def read_labels(path: Path, split: str) -> pd.DataFrame:
-    """One RFMiD label CSV as ``ID`` + ``label_*`` columns, checked for the official schema."""
-    df = pd.read_csv(path)
-    df.columns = [str(c).strip() for c in df.columns]
+    """One RFMiD label CSV as ``ID`` + ``label_*`` columns, checked for the official schema and 0/1 values."""
+    df = read_label_file(path)
     missing = [c for c in ("ID", "Disease_Risk", *CONDITIONS) if c not in df.columns]
     if missing:
-        raise DataError(f"{path}: missing label columns {missing}")
-    dup = df["ID"][df["ID"].duplicated()].tolist()
+        raise DataError(f"{path}: missing label columns {missing}; columns are {list(df.columns)[:8]} ...")
+    ids = []
+    for line, value in df["ID"].items():
+        if not value.isdigit():
+            raise DataError(f"{path}: row {line}, column 'ID': {value!r} is not an image number")
+        ids.append(int(value))
+    dup = sorted(i for i, k in Counter(ids).items() if k > 1)
     if dup:
         raise DataError(f"{path}: duplicated ID {dup[:5]}")
-    values = df[["Disease_Risk", *CONDITIONS]]
-    bad = values.columns[~values.isin([0, 1]).all()].tolist()
-    if bad:
-        raise DataError(f"{path}: non-0/1 values in columns {bad}")
-    out = values.add_prefix("label_")
-    out.insert(0, "ID", df["ID"].astype(int))
+    cols = ["Disease_Risk", *CONDITIONS]
+    values = df[cols]
+    bad = values.columns[~values.isin(["0", "1"]).all()].tolist()
+    if bad:  # name the first bad cell, and every column that has one
+        col = bad[0]
+        line = values.index[~values[col].isin(["0", "1"])][0]
+        raise DataError(f"{path}: non-0/1 values in columns {bad}; first: row {line}, column {col!r}: "
+                        f"{values.at[line, col]!r}")
+    out = values.astype(int).add_prefix("label_").reset_index(drop=True)
+    out.insert(0, "ID", ids)
     out.insert(1, "split", split)
+    return out
+
+
+def _label_csvs(root: Path) -> dict[str, Path]:
+    """``{split: label CSV}``; two files for one split raise."""
+    out: dict[str, Path] = {}
+    for p in label_files(root, LABEL_FILE):
+        split = _split_of(LABEL_FILE.fullmatch(p.name)[1])
+        if split in out:
+            raise DataError(f"{root}: two label files for split {split!r}: {out[split]} and {p}")
+        out[split] = p
     return out
 
 
@@ -69,11 +94,11 @@ def read_labels(path: Path, split: str) -> pd.DataFrame:
 def load_rfmid(root: Path, labels_only: bool = False) -> pd.DataFrame:
     """Canonical table of an RFMiD copy."""
     root = Path(root)
-    csvs = {s: p for p in sorted(root.rglob("*.csv")) if (s := _split_of(p.name))}
+    csvs = _label_csvs(root)
     if not csvs:
         raise DataError(f"{root}: no RFMiD label CSVs (RFMiD_Training_Labels.csv, ...)")
     images: dict[tuple[str, int], Path] = {}
-    for p in root.rglob("*"):
+    for p in walk_files(root):
         if p.suffix.lower() in IMAGE_EXTS and p.stem.isdigit():
             split = next((s for part in reversed(p.relative_to(root).parts[:-1]) if (s := _split_of(part))), None)
             if split:
