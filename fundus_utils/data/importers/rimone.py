@@ -72,9 +72,8 @@ def _left_view(image: Path, mask: Path) -> Path:
         return image
     out = config.cache_dir() / "derived" / "RIM-ONE-r3" / f"{image.stem}-{int(image.stat().st_mtime)}.png"
     if not out.is_file():
-        out.parent.mkdir(parents=True, exist_ok=True)
         with Image.open(image) as img:
-            img.crop((0, 0, mw, h)).save(out)
+            _write_png(img.crop((0, 0, mw, h)), out)
     return out
 
 
@@ -129,13 +128,16 @@ def _identity(*paths: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def _write_png(mask: np.ndarray, out: Path) -> None:
-    """Write a boolean mask as a 0/255 PNG atomically: a unique temp file in the same folder, then ``os.replace``."""
+def _write_png(picture: Image.Image | np.ndarray, out: Path) -> None:
+    """Write a picture (a boolean mask as 0/255) as PNG atomically: a unique temp file beside ``out``, then
+    ``os.replace`` (two processes importing at once never see a half-written file)."""
+    if isinstance(picture, np.ndarray):
+        picture = Image.fromarray(picture.astype(np.uint8) * 255)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".png", dir=out.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            Image.fromarray(mask.astype(np.uint8) * 255).save(fh, format="PNG")
+            picture.save(fh, format="PNG")
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
