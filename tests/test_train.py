@@ -198,6 +198,16 @@ def test_epoch_lines_go_to_the_runners_log(monkeypatch, tmp_path, capfd) -> None
     assert [l.split()[:2] for l in lines] == [["epoch", "0"], ["epoch", "1"], ["epoch", "2"]]
 
 
+def test_epoch_line_names_runs_and_epochs_without_validation() -> None:
+    from fundus_utils.train.learner import epoch_line, fitting
+
+    names = ["epoch", "train_loss", "valid_loss", "dice", "time"]
+    assert epoch_line(names, [0, 0.5, 0.4, 0.8, "00:01"]) == "epoch 0  train_loss 0.5  valid_loss 0.4  dice 0.8  time 00:01"
+    with fitting("MTL-IO fold0"):
+        assert epoch_line(names, [1, 0.3, "00:02"]) == "[MTL-IO fold0] epoch 1  train_loss 0.3  time 00:02"
+    assert not epoch_line(names, [1, 0.3, "00:02"]).startswith("[")
+
+
 def test_holdout_is_a_seeded_draw_of_whole_patients() -> None:
     from fundus_utils.data import patient_holdout
     from fundus_utils.train import holdout_dls

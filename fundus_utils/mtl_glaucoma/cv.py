@@ -44,6 +44,7 @@ import torch
 
 from ..data import LeakageError, check_leakage
 from ..train import result_cache
+from ..train.learner import fitting
 from .schemes import LABELS
 from .data import TaskArrays
 from .evaluate import evaluate
@@ -247,7 +248,8 @@ def run_many(bank: ArrayBank, jobs: Sequence[tuple[dict, str, str, int]], cfg, t
     """
     def compute(job):
         parts, scheme, split, seed = job
-        return train_and_score(bank, parts, scheme, cfg, tasks, split, seed, init, init_fn, arch=arch)
+        with fitting(f"{LABELS[scheme] if arch == 'mtl_unet' else arch} {split} seed {seed} {init}"):
+            return train_and_score(bank, parts, scheme, cfg, tasks, split, seed, init, init_fn, arch=arch)
 
     return result_cache.cached_many(jobs, lambda job: _job_path(bank, job, cfg, tasks, init, arch), compute,
                                     cfg.parallel_runs, cost=lambda job: RELATIVE_COST.get(job[1], 1.0),

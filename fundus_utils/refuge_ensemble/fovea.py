@@ -65,7 +65,7 @@ from ..evaluation import Bar, centre_of_mass, mean_position, paired_mean, vertic
 from ..evaluation.postprocess import fovea_location
 from ..evaluation.stats import bootstrap_ci, ci_text
 from ..models import create_model
-from ..train.learner import make_learner, predict_batches
+from ..train.learner import fitting, make_learner, predict_batches
 from ..train.loaders import holdout_dls, random_flips
 from ..train.schedules import fit_with_schedule, optimizer
 
@@ -316,8 +316,9 @@ def train_methods(train: LandmarkData, cfg: Config, progress: bool | None = None
         t = time.perf_counter()
         seed_everything(cfg.seed + k)
         maps = target_maps(train, kind, cfg.fovea.gamma, cfg.fovea.heatmap_variance_256)
-        learners[kind] = fit_map_regressor(train.x, maps, cfg, loss=loss, output=output, progress=progress,
-                                           patients=train.patient_id, seed=cfg.seed + k)
+        with fitting(f"fovea {kind}"):
+            learners[kind] = fit_map_regressor(train.x, maps, cfg, loss=loss, output=output, progress=progress,
+                                               patients=train.patient_id, seed=cfg.seed + k)
         seconds[kind] = time.perf_counter() - t
     return learners, seconds
 

@@ -56,7 +56,7 @@ from ..evaluation.ellipse import fit_ellipse
 from ..evaluation.postprocess import largest_component
 from ..evaluation.stats import bootstrap_ci, ci_text
 from ..models import create_model
-from ..train.learner import make_learner, predict_batches
+from ..train.learner import fitting, make_learner, predict_batches
 from ..train.loaders import holdout_dls, random_flips
 from ..train.losses import dice_loss
 from ..train.schedules import fit_with_schedule, optimizer
@@ -292,9 +292,10 @@ def train_all(train: SegData, cfg: Config, models=("cenet", "unet"),
     for k, name in enumerate(("locator", *models)):
         t = time.perf_counter()
         seed_everything(cfg.seed + k)
-        learners[name] = (fit_locator(train, cfg, progress=progress, seed=cfg.seed + k) if name == "locator"
-                          else fit_segmenter_on_crops(name, x, y, cfg, progress=progress, patients=train.patient_id,
-                                                      seed=cfg.seed + k))
+        with fitting(name):
+            learners[name] = (fit_locator(train, cfg, progress=progress, seed=cfg.seed + k) if name == "locator"
+                              else fit_segmenter_on_crops(name, x, y, cfg, progress=progress,
+                                                          patients=train.patient_id, seed=cfg.seed + k))
         timings[name] = time.perf_counter() - t
     return learners, timings
 

@@ -46,6 +46,7 @@ from ..evaluation.bars import Bar
 from ..evaluation.baselines import place_prior, prevalence_prior, shape_prior
 from ..progress import progress
 from ..seed import seed_everything
+from ..train.learner import fitting
 from ..train.segmentation import fit_segmenter, predict_probabilities
 
 TASKS = ("od", "vessels")
@@ -202,6 +203,17 @@ def test_set_status(task: str, cfg: Config) -> list[dict]:
     return rows
 
 
+def _fit(task: str, x: np.ndarray, y: np.ndarray, patients: np.ndarray, cfg: Config):
+    """The U-Net of ``task`` trained on the twin's images ``x`` and masks ``y``."""
+    if task == "od":
+        return fit_segmenter(x, y, cfg, epochs=cfg.s2r.od_epochs, width=cfg.s2r.width, bs=cfg.batch_size,
+                             patients=patients, seed=cfg.seed + SEED_OFFSET[task])
+    # one whole image monitors the loss (validation passes at full size are a quarter of an epoch's cost)
+    return fit_segmenter(x, y, cfg, epochs=cfg.s2r.vessel_epochs, width=cfg.s2r.vessel_width,
+                         patch=cfg.s2r.vessel_patch, per_image=cfg.s2r.patches_per_image, bs=cfg.s2r.vessel_bs,
+                         valid_fraction=1e-9, patients=patients, seed=cfg.seed + SEED_OFFSET[task])
+
+
 def run(task: str, cfg: Config, limit: int | None = None) -> TaskRun:
     """Train on the twin, score on every real test set present, with the baselines; skip the absent ones.
 
@@ -222,16 +234,9 @@ def run(task: str, cfg: Config, limit: int | None = None) -> TaskRun:
     maps, baseline_facts = baseline_maps(task, y, fovs)
     made, made_cpu = time.perf_counter(), time.process_time()
     seed_everything(cfg.seed + SEED_OFFSET[task])
-    if task == "od":
-        learn = fit_segmenter(x, y, cfg, epochs=cfg.s2r.od_epochs, width=cfg.s2r.width, bs=cfg.batch_size,
-                              patients=patients, seed=cfg.seed + SEED_OFFSET[task])
-        size = cfg.s2r.od_size
-    else:
-        # one whole image monitors the loss (validation passes at full size are a quarter of an epoch's cost)
-        learn = fit_segmenter(x, y, cfg, epochs=cfg.s2r.vessel_epochs, width=cfg.s2r.vessel_width,
-                              patch=cfg.s2r.vessel_patch, per_image=cfg.s2r.patches_per_image, bs=cfg.s2r.vessel_bs,
-                              valid_fraction=1e-9, patients=patients, seed=cfg.seed + SEED_OFFSET[task])
-        size = cfg.s2r.vessel_size
+    with fitting(f"sim-to-real {task}"):
+        learn = _fit(task, x, y, patients, cfg)
+    size = cfg.s2r.od_size if task == "od" else cfg.s2r.vessel_size
     del x
     trained, trained_cpu = time.perf_counter(), time.process_time()
     score_size = cfg.s2r.score_size[task]

@@ -17,8 +17,11 @@ Pass ``opt=fastai.optimizer.Adam`` for fastai's own.
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from functools import partial
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -60,21 +63,44 @@ def amp_mode(device: torch.device) -> AMPMode | None:
     return AMPMode.BF16 if torch.cuda.is_bf16_supported() else AMPMode.FP16
 
 
-def epoch_logger(learn: Learner) -> Callable[[Sequence[Any]], None]:
-    """fastai ``logger`` for batch runs: one line per epoch.
+_LABELS: list[str] = []  # what is being fitted, innermost last (see :func:`fitting`)
 
-    The line (``epoch 3  train_loss 0.412  valid_loss 0.398  dice 0.81  time 00:02``) is appended
-    to ``$FUNDUS_LOG`` when it is set - the runner sets it to the notebook's log,
-    ``executed/logs/<chapter>__<notebook>.log``, so a long fit shows its progress there while the
-    executed notebook and the book stay clean - and goes to stderr otherwise.
+
+@contextlib.contextmanager
+def fitting(label: str) -> Iterator[None]:
+    """Name the fits inside the block in their epoch lines (``[Vanilla MTL fold0] epoch 3 ...``):
+    side-by-side runs write to one log."""
+    _LABELS.append(label)
+    try:
+        yield
+    finally:
+        _LABELS.pop()
+
+
+def epoch_line(names: Sequence[str], values: Sequence[Any]) -> str:
+    """``epoch 3  train_loss 0.412  valid_loss 0.398  dice 0.81  time 00:02`` from a recorder row.
+
+    An epoch without validation (a fit that validates every few epochs) has fewer values than
+    names: fastai's row is then the epoch, the training loss and the time, and is named so.
     """
-    import os
-    import sys
+    if len(values) < len(names):
+        names = [*names[:len(values) - 1], names[-1]]
+    parts = [f"{name} {v:.4g}" if isinstance(v, float) else f"{name} {v}"
+             for name, v in zip(names, values) if v is not None]
+    prefix = f"[{' / '.join(_LABELS)}] " if _LABELS else ""
+    return prefix + "  ".join(parts)
 
+
+def epoch_logger(learn: Learner) -> Callable[[Sequence[Any]], None]:
+    """fastai ``logger`` for batch runs: one :func:`epoch_line` per epoch.
+
+    The line is appended to ``$FUNDUS_LOG`` when it is set - the runner sets it to the
+    notebook's log, ``executed/logs/<chapter>__<notebook>.log``, so a long fit shows its
+    progress there while the executed notebook and the book stay clean - and goes to stderr
+    otherwise.
+    """
     def log(values: Sequence[Any]) -> None:
-        parts = [f"{name} {v:.4g}" if isinstance(v, float) else f"{name} {v}"
-                 for name, v in zip(learn.recorder.metric_names, values) if v is not None]
-        line = "  ".join(parts)
+        line = epoch_line(list(learn.recorder.metric_names), list(values))
         path = os.environ.get("FUNDUS_LOG")
         if path:
             with open(path, "a") as fh:   # O_APPEND: whole lines, beside the runner's own output
