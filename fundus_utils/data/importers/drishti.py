@@ -103,7 +103,7 @@ def _labels(root: Path, numbers: set[int]) -> dict[int, dict[str, Any]]:
         for line, rec in df.iterrows():
             try:
                 n = int(float(rec[num]))
-            except ValueError:
+            except (ValueError, OverflowError):
                 raise DataError(f"{path}: row {line}, column {num!r}: {rec[num]!r} is not an image number") from None
             if all(rec[c] == "" for c in values):
                 continue  # an id with no annotation (the sheet's trailing row 102): nothing to apply
