@@ -29,6 +29,7 @@ themselves are not in the key: re-run with ``--force`` after replacing data.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import io
@@ -286,9 +287,14 @@ def execute(nb: Path, chapter: str, executed: Path, job: Job) -> Result:
            "--profile", job.profile, "--overrides", json.dumps(job.overrides)]
     t0 = time.perf_counter()
     returncode = _supervise(cmd, log, job.env, nb.parent, job.timeout)
+    cell = running_cell(partial) if isinstance(returncode, str) else {}
     if partial.exists():
         os.replace(partial, executed)          # kept when failed too: the report points at it
-    if status_file.exists():
+    if isinstance(returncode, str):            # the timeout: name the cell that was running
+        result.status, result.wall_s = "failed", time.perf_counter() - t0
+        where = f" while cell #{cell['cell']} ran" if cell else ""
+        result.error = {"ename": "TimeoutError", "evalue": f"{returncode}{where}", **cell}
+    elif status_file.exists():
         data = json.loads(status_file.read_text())
         result.status, result.wall_s, result.peak_rss_mib, result.error = (
             data["status"], data["wall_s"], data["peak_rss_mib"], data.get("error", {}))
@@ -310,11 +316,45 @@ def _supervise(cmd: list[str], log: Path, env: dict[str, str], cwd: Path, timeou
         try:
             return proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            kill_tree(proc.pid)
             proc.wait()
             return f"killed after the {timeout:.0f} s timeout"
         finally:
             _LIVE.discard(proc)
+
+
+def kill_tree(pid: int) -> None:
+    """Kill process ``pid``, its process group and every descendant.
+
+    The group alone is not enough: jupyter_client starts each kernel in a session of its
+    own (so that Ctrl-C in a terminal does not reach it), outside the worker's group.
+    """
+    import psutil
+
+    try:
+        procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        procs = []
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    psutil.wait_procs(procs, timeout=10)
+
+
+def running_cell(partial: Path) -> dict:
+    """Index and source of the cell papermill marked as running in a partly executed notebook
+    (it saves the notebook when a cell starts), or ``{}``."""
+    try:
+        cells = json.loads(partial.read_text())["cells"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    for i, cell in enumerate(cells):
+        if cell.get("metadata", {}).get("papermill", {}).get("status") == "running":
+            source = cell.get("source", "")
+            return {"cell": i, "cell_source": "".join(source) if isinstance(source, list) else source}
+    return {}
 
 
 def _worker(nb: str, executed: str, status_file: str, profile: str, overrides: dict | None = None) -> int:
@@ -464,7 +504,7 @@ def _run_papers(run_paper, chapters: list[str], jobs: int, stop: threading.Event
     except KeyboardInterrupt:  # workers run in their own sessions: end them and their kernels
         stop.set()
         for proc in list(_LIVE):
-            os.killpg(proc.pid, signal.SIGKILL)
+            kill_tree(proc.pid)
         raise
     finally:
         pool.shutdown(wait=True)
@@ -495,7 +535,11 @@ def main(argv: list[str] | None = None) -> int:
         a = p.parse_args(argv[1:])
         return _worker(*a.worker, a.profile, json.loads(a.overrides))
     a = _parser().parse_args(argv)
-    only = [x for item in a.only for x in item.split(",") if x] if a.only else None
+    only = [x.strip() for item in a.only for x in item.split(",") if x.strip()] if a.only is not None else None
+    if only == []:
+        raise SystemExit("error: --only names no chapter (an empty value would run them all; omit --only for that)")
+    if a.data is not None and not Path(a.data).is_dir():
+        raise SystemExit(f"error: --data {a.data}: no such folder (the folder holding REFUGE/, DRIVE/, ...)")
     try:
         results = run(a.profile, only, a.data, a.jobs, a.out, a.notebooks, a.timeout,
                       parse_set(a.set), a.force, a.keep_going)

@@ -98,10 +98,27 @@ def test_py_newer_than_ipynb_is_resynced(book: Path) -> None:
     assert nb.cells[0].metadata["tags"] == ["parameters"]
 
 
-def test_timeout_is_a_failure(book: Path) -> None:
-    write_py(book / "notebooks" / "b" / "01_plain.py", "import time\ntime.sleep(60)")
+def test_timeout_names_the_cell_and_kills_the_kernel(book: Path) -> None:
+    import psutil
+
+    pid_file = book / "kernel.pid"
+    write_py(book / "notebooks" / "b" / "01_plain.py", f"import os\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))",
+             "import time\ntime.sleep(60)  # the slow cell")
     (result,) = run.run("smoke", only=["b"], out=book / "executed", root=book / "notebooks", timeout=8)
     assert result.status == "failed" and "timeout" in result.error["evalue"]
+    assert "while cell #" in result.error["evalue"] and "the slow cell" in result.error["cell_source"]
+    assert "the slow cell" in run.failure_report(result)
+    kernel = int(pid_file.read_text())
+    assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE, \
+        "the kernel (in a session of its own) outlived the timeout"
+
+
+def test_command_line_refuses_empty_only_and_missing_data(book: Path) -> None:
+    nbs = str(book / "notebooks")
+    with pytest.raises(SystemExit, match="names no chapter"):
+        run.main(["--only", "", "--notebooks", nbs])
+    with pytest.raises(SystemExit, match="no such folder"):
+        run.main(["--only", "b", "--notebooks", nbs, "--data", str(book / "nowhere")])
 
 
 # ---------------------------------------------------------------- the execution cache
