@@ -27,7 +27,7 @@ def table(tmp_path, monkeypatch):
 
 
 def _entries(tmp_path):
-    return sorted((tmp_path / "cache" / "resized").rglob("*.npz"))
+    return sorted((tmp_path / "cache" / "resized").rglob("*.npy"))
 
 
 def test_shapes_dtypes_and_mask_content(table, tmp_path):
@@ -60,28 +60,27 @@ def test_changed_source_is_decoded_again(table, tmp_path):
     assert np.array_equal(second, cache.resize_image(path, 16))
 
 
-def _npz(arr: np.ndarray, sha1: str) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, array=arr, sha1=np.array(sha1))
-    return buf.getvalue()
-
-
-DAMAGE = {  # what a crash, a full disk, a bad copy or a bit flip leaves behind
-    "garbage": lambda b: b"garbage",
-    "empty": lambda b: b"",
-    "truncated": lambda b: b[: len(b) // 2],
-    "old .npy format": lambda b: _npy(np.zeros((16, 16, 3), np.uint8)),
-    "wrong shape, valid checksum": lambda b: _npz(np.zeros((8, 16, 3), np.uint8),
-                                                  cache._checksum(np.zeros((8, 16, 3), np.uint8))),
-    "right shape, wrong content": lambda b: _npz(np.zeros((16, 16, 3), np.uint8),
-                                                 str(np.load(io.BytesIO(b))["sha1"])),
-}
-
-
 def _npy(arr: np.ndarray) -> bytes:
     buf = io.BytesIO()
     np.save(buf, arr)
     return buf.getvalue()
+
+
+def _signed(body: bytes) -> bytes:
+    return body + hashlib.sha1(body).digest()
+
+
+DAMAGE = {  # what a crash, a full disk, a bad copy, a bit flip or another writer leaves behind
+    "garbage": lambda b: b"garbage",
+    "empty": lambda b: b"",
+    "truncated": lambda b: b[: len(b) // 2],
+    "one bit flipped": lambda b: b[:200] + bytes([b[200] ^ 4]) + b[201:],
+    "plain .npy without checksum": lambda b: _npy(np.zeros((16, 16, 3), np.uint8)),
+    "right shape, wrong content": lambda b: _npy(np.zeros((16, 16, 3), np.uint8)) + b[-20:],
+    "wrong shape, valid checksum": lambda b: _signed(_npy(np.zeros((8, 16, 3), np.uint8))),
+    "wrong dtype, valid checksum": lambda b: _signed(_npy(np.zeros((16, 16, 3), np.int16))),
+    "no .npy, valid checksum": lambda b: _signed(b"PK\x03\x04 a zip"),
+}
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
@@ -92,6 +91,7 @@ def test_damaged_entry_is_rebuilt(table, tmp_path, damage, caplog):
     assert np.array_equal(cache.load_resized(table, 16)["image"], ref)
     assert sum("rebuilding it" in r.getMessage() for r in caplog.records) == len(ref)  # logged, not silent
     assert all(cache._read_entry(f, (16, 16, 3)) is not None for f in _entries(tmp_path))  # rewritten intact
+    assert np.array_equal(np.load(_entries(tmp_path)[0]), cache._read_entry(_entries(tmp_path)[0], (16, 16, 3)))
 
 
 def test_code_change_gives_new_keys(table, monkeypatch):
@@ -175,11 +175,11 @@ def test_two_processes_fill_the_same_cache(tmp_path, monkeypatch):
     assert [p.exitcode for p in procs] == [0, 0]
     entries = _entries(tmp_path)
     assert len(entries) == 3 * len(t)
-    assert not [f for f in (tmp_path / "cache").rglob("*") if f.is_file() and f.suffix != ".npz"]  # no temp left
+    assert not [f for f in (tmp_path / "cache").rglob("*") if f.is_file() and f.suffix != ".npy"]  # no temp left
     for col, kind in (("image", "image"), ("od_mask", "od"), ("oc_mask", "oc")):
         for path, enc, image in zip(t[col], t.mask_encoding, t.image):
             k = cache.key(path, 24, kind, "" if kind == "image" else enc, None if kind == "image" else image)
-            file = cache.root_dir(24) / kind / k[:2] / f"{k}.npz"
+            file = cache.root_dir(24) / kind / k[:2] / f"{k}.npy"
             arr = cache._read_entry(file, (24, 24, 3) if kind == "image" else (24, 24))
             fresh = cache.resize_image(path, 24) if kind == "image" else cache.resize_mask(path, 24, kind, enc)
             assert arr is not None and np.array_equal(arr, fresh if kind == "image" else fresh.astype(np.uint8))
@@ -248,6 +248,6 @@ def test_prune(table, tmp_path):
     cache.load_resized(table, 16)
     stale = cache.root_dir(16) / "image" / "ab"
     stale.mkdir(parents=True, exist_ok=True)
-    (stale / "old.npy").write_bytes(b"")  # the old format, and a temp file a crash left
+    (stale / "old.npz").write_bytes(b"")  # a short-lived format, and a temp file a crash left
     (stale / "x.1234.tmp").write_bytes(b"")
     assert cache.prune(16) == 7 and not _entries(tmp_path) and not list(stale.iterdir())

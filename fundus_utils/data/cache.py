@@ -1,6 +1,6 @@
 """Resized-image cache: each image or mask is decoded and resized once per target size.
 
-Entries are per-file ``.npz`` files under ``cache_dir()/resized/<H>x<W>/``, named by a
+Entries are per-file ``.npy`` files under ``cache_dir()/resized/<H>x<W>/``, named by a
 hash of: the source's absolute path, modification time (ns) and byte size; the mask kind
 and encoding; for a mask, the same stat of its row's image (its size is checked against
 the image's); the target size; :data:`VERSION`, the Pillow version and a digest of the
@@ -9,9 +9,10 @@ decode or resize code gets new keys instead of old entries. A changed source fil
 a new key and is decoded again; stale entries are never read (``prune`` removes them).
 Per-file entries let any subset of a table (a fold, a fraction) reuse what is cached.
 
-Each entry holds the array and the SHA-1 of its dtype, shape and bytes; an entry that
-cannot be read, has another shape or dtype than expected, or fails its checksum (a 0-byte
-file from a crash, a truncated copy, flipped bits) is rebuilt and a warning is logged.
+Each entry is a standard ``.npy`` (``np.load`` reads it) followed by the 20-byte SHA-1 of
+the bytes before it (header with dtype and shape, then data); an entry that fails its
+checksum (a 0-byte file from a crash, a truncated copy, flipped bits), is no ``.npy`` or
+has another dtype or shape than expected is rebuilt, and a warning is logged.
 Entries are written to a unique temporary file and moved into place with ``os.replace``,
 so two processes (or threads) filling the same cache never see half an entry.
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import logging
 import os
 import tempfile
@@ -38,13 +40,14 @@ import PIL
 from PIL import Image
 
 from .. import config
-from . import io
+from . import io as data_io
 from .errors import DataError
 from .io import open_image, read_mask, to_rgb
 
 Size = Union[int, Sequence[int]]
 PathLike = Union[str, Path]
-VERSION = "v2"  # v2: .npz entries with a checksum, mask keys include their image
+VERSION = "v2"  # v2: entries end with their SHA-1, mask keys include their image
+_DIGEST = 20  # bytes of the SHA-1 that ends each entry
 MASK_KIND = {"od_mask": "od", "oc_mask": "oc", "vessel_mask": "vessel", "fov_mask": "fov", "lesion_mask": "lesion"}
 log = logging.getLogger(__name__)
 
@@ -65,7 +68,7 @@ def root_dir(size: Size) -> Path:
 def code_digest() -> str:
     """SHA-1 of the source text of this module and :mod:`.io` (read once per process)."""
     h = hashlib.sha1()
-    for module_file in (__file__, io.__file__):
+    for module_file in (__file__, data_io.__file__):
         h.update(Path(module_file).read_bytes())
     return h.hexdigest()
 
@@ -104,37 +107,40 @@ def resize_mask(path: PathLike, size: Size, kind: str, encoding: str, image: Opt
     return np.asarray(small) >= 128
 
 
-def _checksum(arr: np.ndarray) -> str:
-    """SHA-1 of an array's dtype, shape and bytes."""
-    h = hashlib.sha1(f"{arr.dtype.str}|{arr.shape}|".encode())
-    h.update(np.ascontiguousarray(arr).tobytes())
-    return h.hexdigest()
-
-
 def _read_entry(file: Path, shape: tuple[int, ...]) -> Optional[np.ndarray]:
     """The uint8 array stored in ``file`` if it is intact and of ``shape``; ``None`` when absent or damaged."""
-    if not file.is_file():
+    try:
+        data = bytearray(file.read_bytes())  # a bytearray: the array built on it is writable
+    except FileNotFoundError:
+        return None
+    body, digest = memoryview(data)[:-_DIGEST], bytes(data[-_DIGEST:])
+    if len(data) <= _DIGEST or hashlib.sha1(body).digest() != digest:  # 0-byte, truncated, flipped bits
+        log.warning("%s: cache entry of %d bytes fails its SHA-1; rebuilding it", file, len(data))
         return None
     try:
-        with np.load(file, allow_pickle=False) as entry:
-            arr, digest = entry["array"], str(entry["sha1"])
-    except Exception as err:  # 0-byte, truncated, not a zip, members missing: any failure means rebuild
-        log.warning("%s: damaged cache entry (%s: %s); rebuilding it", file, type(err).__name__, err)
+        fp = io.BytesIO(body)
+        version = np.lib.format.read_magic(fp)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        got, fortran, dtype = read_header(fp)
+    except ValueError as err:  # intact bytes but not an .npy (written by something else)
+        log.warning("%s: cache entry is not an .npy (%s); rebuilding it", file, err)
         return None
-    if arr.dtype != np.uint8 or arr.shape != shape or digest != _checksum(arr):
-        log.warning("%s: cache entry is %s %s, checksum %s; expected uint8 %s with a matching checksum; "
-                    "rebuilding it", file, arr.dtype, arr.shape, "ok" if digest == _checksum(arr) else "wrong", shape)
+    if dtype != np.uint8 or tuple(got) != shape or fortran or fp.tell() + int(np.prod(shape)) != len(body):
+        log.warning("%s: cache entry is %s %s; expected uint8 %s; rebuilding it", file, dtype, got, shape)
         return None
-    return arr
+    return np.frombuffer(data, np.uint8, count=int(np.prod(shape)), offset=fp.tell()).reshape(shape)
 
 
 def _write_entry(file: Path, arr: np.ndarray) -> None:
-    """Store ``arr`` and its checksum atomically: a unique temporary file, then ``os.replace``."""
+    """Store ``arr`` as .npy + its SHA-1, atomically: a unique temporary file, then ``os.replace``."""
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+    body = buf.getvalue()
     file.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=f"{file.stem}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, array=arr, sha1=np.array(_checksum(arr)))
+            fh.write(body + hashlib.sha1(body).digest())
         os.replace(tmp, file)  # atomic: concurrent readers see the old entry or the new one, never half
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -147,7 +153,7 @@ def load_one(path: PathLike, size: Size, kind: str = "image", encoding: str = ""
     h, w = _hw(size)
     image = image if kind != "image" and image else None
     k = key(path, size, kind, encoding, image)
-    file = root_dir(size) / kind / k[:2] / f"{k}.npz"
+    file = root_dir(size) / kind / k[:2] / f"{k}.npy"
     shape = (h, w, 3) if kind == "image" else (h, w)
     arr = _read_entry(file, shape)
     if arr is None:
@@ -198,7 +204,7 @@ def load_resized(table: pd.DataFrame, size: Size, columns: Iterable[str] = ("ima
 def prune(size: Optional[Size] = None, keep: Iterable[str] = ()) -> int:
     """Delete cached entries (all sizes, or one) except the keys in ``keep``; returns how many.
 
-    Also deletes entries of the old ``.npy`` format and temporary files left by a crash.
+    Also deletes temporary files left by a crash (and entries of the short-lived ``.npz`` format).
     """
     base = root_dir(size) if size is not None else config.cache_dir() / "resized"
     keep = set(keep)
