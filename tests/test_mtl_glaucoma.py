@@ -393,3 +393,18 @@ def test_bars_against_image_blind_baselines():
     assert list(base.columns) == ["dice_od", "dice_oc", "fovea_px"] and len(base) == 4
     assert np.isfinite(base.to_numpy()).all() and np.isfinite(eye.to_numpy()).all()
     assert ((base["dice_od"] >= 0) & (base["dice_od"] <= 1)).all()
+
+
+def test_missed_fovea_and_unscored_eyes_are_counted_not_dropped():
+    from fundus_utils.mtl_glaucoma.evaluate import score_predictions
+
+    train, test = tiny_arrays(8, seed=1), tiny_arrays(6, seed=2)
+    probs = {"od": test.seg[:, 0].copy(), "oc": test.seg[:, 1].copy(), "fovea": test.seg[:, 2].copy()}
+    probs["fovea"][0] = 0.0                                     # a flat map: no centre of mass
+    probs["od"][1] = probs["oc"][1] = 0.0                       # no disc found: no mask vCDR
+    test.aux[5, 0] = np.nan                                     # one eye without a glaucoma label
+    metrics, rows = score_predictions(probs, train, test, "mask")
+    assert metrics["fovea_missed"] == 1 and metrics["n_fovea"] == 6 and bool(rows["fovea_missed"][0])
+    assert rows["fovea_px"][0] == pytest.approx(np.hypot(16, 16)) and metrics["fovea_px"] > rows["fovea_px"][1:].mean()
+    assert metrics["n_labelled"] == 5 and metrics["n_masks"] == 6
+    assert np.isnan(rows["vcdr_mask"][1]) and np.isfinite(metrics["auc_vcdr_mask"])  # ranked lowest, not dropped

@@ -19,7 +19,11 @@ For each test image (Pascal et al., Sci Rep 2022, Methods; authors' ``metrics.py
   ``vcdr_mae_<m>`` and ``auc_vcdr_<m>`` (AUC of the measured vCDR itself) exist for both.
 * Fovea: centre of mass of the predicted map; error = Euclidean distance to the true
   fovea (the centre of mass of the discretised target map, as the code computes it), in
-  pixels of the network input.
+  pixels of the network input. A flat map (no centre of mass) is a miss: counted in
+  ``fovea_missed`` and scored at the picture's diagonal, never dropped from the mean.
+* Counts: ``n_labelled`` (images with a glaucoma label: the AUCs' images), ``n_masks``
+  (with reference masks: Dice, vCDR), ``n_fovea`` (with a reference fovea); images outside
+  a count are not scored for that task, and the count says how many were.
 * Glaucoma: ``auc_combined`` is the AUC of the paper's score (mean of the FC probability
   and of the vCDR logistic regression fitted on the training images' reference vCDRs);
   ``auc_fc`` and ``auc_vcdr`` are the AUCs of its two parts. ``auc`` is the headline of
@@ -47,15 +51,21 @@ from .fit import FittedScheme, predict
 
 VCDR_METHODS = ("soft", "mask")
 METRICS = ("auc", "auc_combined", "auc_fc", "auc_vcdr", "dice_od", "dice_oc", "vcdr_mae", "fovea_px",
-           "vcdr_mae_soft", "vcdr_mae_mask", "auc_vcdr_soft", "auc_vcdr_mask")
+           "vcdr_mae_soft", "vcdr_mae_mask", "auc_vcdr_soft", "auc_vcdr_mask",
+           "n_labelled", "n_masks", "n_fovea", "fovea_missed")
 
 
 def _auc(labels: np.ndarray, scores: np.ndarray | None) -> float:
+    """AUC over the labelled rows (``n_labelled`` counts them); a labelled row without a score
+    (no disc found, say) ranks lowest - the least glaucomatous - instead of leaving the AUC."""
     if scores is None:
         return float("nan")
-    ok = np.isfinite(labels) & np.isfinite(scores)
-    y = labels[ok]
-    return float(roc_auc_score(y, scores[ok])) if len(np.unique(y)) == 2 else float("nan")
+    labelled = np.isfinite(labels)
+    y, s = labels[labelled], np.asarray(scores, float)[labelled]
+    if len(np.unique(y)) != 2 or not np.isfinite(s).any():
+        return float("nan")
+    s = np.where(np.isfinite(s), s, np.nanmin(s) - 1.0)
+    return float(roc_auc_score(y, s))
 
 
 def fovea_xy(maps: np.ndarray) -> np.ndarray:
@@ -117,6 +127,7 @@ def score_predictions(probs: dict[str, np.ndarray], train: TaskArrays, test: Tas
         rows["dice_od"] = np.where(m, dice_per_image(od, test.od), np.nan)
         rows["dice_oc"] = np.where(m, dice_per_image(oc, test.oc), np.nan)
         out["dice_od"], out["dice_oc"] = float(np.nanmean(rows["dice_od"])), float(np.nanmean(rows["dice_oc"]))
+        out["n_masks"] = int(m.sum())  # images without reference masks are not scored
         for k in VCDR_METHODS:
             v = measure_vcdr(probs["od"], probs["oc"], k)
             ref = reference_vcdr(test, k)
@@ -128,9 +139,13 @@ def score_predictions(probs: dict[str, np.ndarray], train: TaskArrays, test: Tas
         out["vcdr_mae"] = out[f"vcdr_mae_{method}"]
     if "fovea" in probs:
         xy = fovea_xy(probs["fovea"])
-        err = np.linalg.norm(xy - test.fovea_xy, axis=1)
-        rows["fovea_x"], rows["fovea_y"], rows["fovea_px"] = xy[:, 0], xy[:, 1], err
-        out["fovea_px"] = float(np.nanmean(err)) if np.isfinite(err).any() else float("nan")
+        known = np.isfinite(test.fovea_xy).all(1)   # images without a reference fovea are not scored
+        missed = known & ~np.isfinite(xy).all(1)    # a flat map: no centre of mass
+        err = np.where(missed, float(np.hypot(*test.x.shape[-2:])), np.linalg.norm(xy - test.fovea_xy, axis=1))
+        rows["fovea_x"], rows["fovea_y"], rows["fovea_px"], rows["fovea_missed"] = xy[:, 0], xy[:, 1], err, missed
+        out["fovea_px"] = float(np.nanmean(err)) if known.any() else float("nan")
+        out["n_fovea"], out["fovea_missed"] = int(known.sum()), int(missed.sum())
+    out["n_labelled"] = int(np.isfinite(test.glaucoma).sum())  # AUCs are over these images
     p_fc = probs.get("glaucoma")
     train_ref = reference_vcdr(train, method)
     labelled = np.isfinite(train.glaucoma) & np.isfinite(train_ref)
