@@ -277,3 +277,13 @@ def test_cli_unknown_dataset_is_one_line(capsys):
     done = subprocess.run([sys.executable, "-m", "fundus_utils.data", "verify", "REFUGEE"], capture_output=True,
                           text=True, cwd=Path(__file__).resolve().parent.parent, timeout=120)
     assert done.returncode == 2 and "Traceback" not in done.stderr and done.stderr.strip() == err
+
+
+def test_reader_conversions_are_counted(tmp_path):
+    """Lossless conversions of the readers (1-bit mask -> grey, palette image -> RGB) are reported per file."""
+    root = chase_tree(tmp_path / "CHASE_DB1")
+    image = root / "Image_01L.jpg"
+    Image.open(image).convert("P").save(image, format="PNG")  # a palette picture under a .jpg name
+    report = verify("CHASE_DB1", root, manifest={"counts": {"test": 6}}, folds_csv=None)
+    assert report.decoded == {"mask 1-bit -> grey": 6, "image palette -> RGB": 1}, report.lines()
+    assert "decoded mask 1-bit -> grey: 6 files" in report.lines()

@@ -114,18 +114,37 @@ def open_image(path: PathLike, draft: Optional[tuple[int, int]] = None) -> Image
     return img
 
 
-def image_size(path: PathLike) -> tuple[int, int]:
-    """``(width, height)`` of the image at ``path`` from its header (no decode), or :class:`DataError`."""
+def _header(path: PathLike) -> Image.Image:
+    """The image at ``path`` opened without decoding (close it), or :class:`DataError`."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     try:
-        with Image.open(path) as im:
-            return im.size
+        return Image.open(path)
     except UnidentifiedImageError as err:
         raise DataError(f"{path}: {_not_an_image(path)}") from err
     except Exception as err:
         raise DataError(f"{path}: {_damage(err, 'header')} ({type(err).__name__}: {err})") from err
+
+
+def image_size(path: PathLike) -> tuple[int, int]:
+    """``(width, height)`` of the image at ``path`` from its header (no decode), or :class:`DataError`."""
+    with _header(path) as im:
+        return im.size
+
+
+# The lossless conversions read_image and mask_values apply, by the file's PIL mode, as
+# verify's report names them; a file in any other mode is read as is or refused.
+IMAGE_CONVERSIONS = {"RGBX": "RGBX -> RGB (padding byte dropped)", "RGBA": "RGBA with opaque alpha -> RGB",
+                     "P": "palette -> RGB"}
+MASK_CONVERSIONS = {"1": "1-bit -> grey", "P": "palette -> grey", "LA": "grey with opaque alpha -> grey",
+                    "RGB": "RGB with equal channels -> grey", "RGBA": "RGBA with equal channels and opaque alpha -> grey"}
+
+
+def conversion(path: PathLike, mask: bool = False) -> Optional[str]:
+    """The conversion :func:`read_image` (``mask=True``: :func:`mask_values`) applies to ``path``; None if none."""
+    with _header(path) as im:
+        return (MASK_CONVERSIONS if mask else IMAGE_CONVERSIONS).get(im.mode)
 
 
 def _require_opaque(img: Image.Image, path: PathLike) -> None:

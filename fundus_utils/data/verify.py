@@ -7,7 +7,9 @@ split), that every image decodes fully, that every mask file exists, has the val
 encoding allows and the size of its image, plausibility of disc and cup masks (disc
 area, cup inside disc, disc where the image is bright: :func:`check_disc_cup`), committed
 folds without leakage, files under the root that no row uses, and optionally a sha256
-list. It counts the rows per documented conversion (the table's ``conversions`` column).
+list. It counts the rows per documented conversion of the importer (the table's
+``conversions`` column) and the files per lossless conversion of the readers
+(:data:`.io.IMAGE_CONVERSIONS`, :data:`.io.MASK_CONVERSIONS`).
 Each finding is one line naming the file; ``problems`` make the check fail, ``warnings``
 do not.
 """
@@ -23,7 +25,7 @@ import pandas as pd
 
 from . import folds as committed_folds
 from .errors import DataError
-from .io import mask_values, read_image, read_mask
+from .io import conversion, mask_values, read_image, read_mask
 from .registry import get, load_manifest, open_dataset, resolve_root
 from .splits import leakage_problems
 
@@ -41,7 +43,8 @@ class Report:
     masks: int = 0
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    conversions: dict[str, int] = field(default_factory=dict)  # conversion name -> rows it was applied to
+    conversions: dict[str, int] = field(default_factory=dict)  # importer's conversion name -> rows (table column)
+    decoded: dict[str, int] = field(default_factory=dict)  # reader's lossless conversion -> files (io.conversion)
 
     @property
     def ok(self) -> bool:
@@ -50,6 +53,7 @@ class Report:
     def lines(self) -> list[str]:
         out = [f"PROBLEM {p}" for p in self.problems] + [f"warning {w}" for w in self.warnings]
         out += [f"conversion {name!r}: {n} rows" for name, n in sorted(self.conversions.items())]
+        out += [f"decoded {name}: {n} files" for name, n in sorted(self.decoded.items())]
         status = "OK" if self.ok else "FAILED"
         out.append(f"{status}: {self.name} at {self.root}: {self.images} images and {self.masks} masks checked; "
                    f"{len(self.problems)} problems, {len(self.warnings)} warnings")
@@ -135,6 +139,7 @@ def check_files(table: pd.DataFrame, report: Report, masks: bool = True, framing
             try:
                 image = read_image(row.image)
                 report.images += 1
+                _count_decoded(report, row.image, "image")
             except DataError as err:
                 report.problems.append(str(err))
         if not masks:
@@ -165,6 +170,7 @@ def _check_masks(row: Any, image_ok: bool, report: Report) -> dict[str, tuple[st
             if path not in seen:
                 report.masks += 1
                 seen.add(path)
+                _count_decoded(report, path, "mask")
                 if row.mask_encoding == "binary":
                     vals = set(np.unique(mask_values(path)).tolist())
                     if not vals <= {0, 255}:
@@ -177,6 +183,14 @@ def _check_masks(row: Any, image_ok: bool, report: Report) -> dict[str, tuple[st
                 report.problems.append(str(err))
                 seen.add(path)
     return read
+
+
+def _count_decoded(report: Report, path: str, what: str) -> None:
+    """Count the documented lossless conversion (palette -> RGB, 1-bit -> grey, ...) the reader applied to ``path``."""
+    name = conversion(path, mask=what == "mask")
+    if name:
+        key = f"{what} {name}"
+        report.decoded[key] = report.decoded.get(key, 0) + 1
 
 
 def check_disc_cup(image: np.ndarray, read: dict[str, tuple[str, np.ndarray]], image_path: str, framing: str,
@@ -239,6 +253,7 @@ def check_extra(root: Path, manifest: dict[str, Any], report: Report) -> set[str
             try:
                 mask_values(p)
                 report.masks += 1
+                _count_decoded(report, str(p), "mask")
             except DataError as err:
                 report.problems.append(str(err))
     return seen
