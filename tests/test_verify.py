@@ -210,6 +210,8 @@ def test_mask_gap_allowed_where_the_manifest_says_partial(refuge, monkeypatch):
         return t
     report, text = _verify_table(monkeypatch, refuge, edit, {**SMALL, "partial_masks": ["od_mask", "oc_mask"]})
     assert report.ok, text
+    assert f"warning {refuge.resolve()}: 1 of 3 images in split 'val' have no od_mask (partial_masks in the manifest)" \
+        in text.splitlines()
 
 
 def test_disc_too_large_for_a_fundus_picture_but_fine_for_a_disc_crop(refuge):

@@ -117,10 +117,11 @@ def check_labels(table: pd.DataFrame, manifest: dict[str, Any], report: Report) 
 # Disc area as a fraction of the picture, by the manifest's ``framing``. In a whole-fundus
 # picture (45-50 degree field) the disc, about 1.8 mm across, spans 1/6-1/8 of the field's
 # diameter: 1-3 % of the pixels (REFUGE at 512 px: 0.8-4.1 %); 0.2-10 % leaves room for wider
-# fields and for narrow 30-degree fields (Drishti-GS1: 2.0-5.4 %). A disc-centred crop (RIM-ONE
-# DL, ORIGA-style crops) spans about 1.5-7 disc diameters, so its disc is far larger: 1-80 %.
-# Above 80 % no retina is left around the disc: in practice a mask of the opposite convention
-# (the background marked), which the brightness check below also catches.
+# and narrower fields. A disc-centred crop spans about 1.5-10 disc diameters (RIM-ONE DL and
+# ACRIMA crops tight around the disc; Drishti-GS1, cropped around the nerve head from a
+# 30-degree field: 2.0-5.4 %), so its disc is far larger: 1-80 %. Above 80 % no retina is
+# left around the disc: in practice a mask of the opposite convention (the background
+# marked), which the brightness check below also catches.
 DISC_AREA = {"fundus": (0.002, 0.10), "disc": (0.01, 0.80)}
 # The disc is the brightest large structure of a fundus picture: mean grey inside the disc mask
 # over the mean grey of the rest of the field of view is >= 1.17 on all 800 REFUGE and >= 1.45
@@ -222,17 +223,23 @@ def check_disc_cup(image: np.ndarray, read: dict[str, tuple[str, np.ndarray]], i
 def check_mask_gaps(table: pd.DataFrame, report: Report, partial: Sequence[str] = ()) -> None:
     """Within a split, a row without a mask column that other rows have: a mask file the importer did not find.
 
-    Columns the manifest lists as ``partial_masks`` (masks published for some images only) are exempt.
+    Columns the manifest lists as ``partial_masks`` (masks published for some images only)
+    are counted instead, one warning per split.
     """
     for col in MASK_KINDS:
-        if col not in table or col in partial:
+        if col not in table:
             continue
         has = table[col].map(lambda p: isinstance(p, str) and bool(p))
         for split, part in table.groupby("split"):
             n = int(has.loc[part.index].sum())
-            if 0 < n < len(part):
-                report.problems += [f"{r.image}: no {col} although {n} other images in split {split!r} have one "
-                                    f"(missing mask file?)" for r in part[~has.loc[part.index]].itertuples()]
+            if not 0 < n < len(part):
+                continue
+            if col in partial:
+                report.warnings.append(f"{report.root}: {len(part) - n} of {len(part)} images in split {split!r} "
+                                       f"have no {col} (partial_masks in the manifest)")
+                continue
+            report.problems += [f"{r.image}: no {col} although {n} other images in split {split!r} have one "
+                                f"(missing mask file?)" for r in part[~has.loc[part.index]].itertuples()]
 
 
 def count_conversions(table: pd.DataFrame, report: Report) -> None:
