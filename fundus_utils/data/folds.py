@@ -17,11 +17,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Optional
 
+import numpy as np
 import pandas as pd
 
 from .errors import DataError
 from .registry import MANIFEST_DIR
-from .splits import check_leakage, patient_folds, rarest_label_strata
+from .splits import check_leakage, patient_folds, patient_holdout, rarest_label_strata
 
 FOLD_DIR = MANIFEST_DIR / "folds"
 SEED = 20240601
@@ -107,3 +108,35 @@ def apply(table: pd.DataFrame, dataset: Optional[str] = None) -> pd.DataFrame:
         raise DataError(f"{dataset}: patient ids differ from the committed folds for {clash.tolist()[:5]}")
     out["fold"] = out["image_id"].map(folds["fold"]).fillna(-1).astype(int)
     return check_leakage(out, dataset)
+
+
+def ensure(table: pd.DataFrame, k: int = K, seed: int = SEED, test_fraction: float = 0.3) -> pd.DataFrame:
+    """``table`` ready for cross-validation, whatever dataset it comes from.
+
+    * folds: the committed folds of its dataset (:func:`apply`) when there are, else ``k``
+      patient-level folds over its non-test rows drawn here (``seed``);
+    * a table with no test rows (a release without an official split) first gets a
+      patient-level random test split of ``test_fraction`` (the rest becomes ``train``).
+
+    ``out.attrs["folds"]`` says which of these happened, in words, for the notebook to show.
+    """
+    dataset = str(table["dataset"].iloc[0])
+    out = table.copy()
+    notes = []
+    if not (out["split"] == "test").any() or (out["split"] == "test").all():
+        test = patient_holdout(out["patient_id"], test_fraction, seed)
+        out["split"] = np.where(test, "test", "train")
+        notes.append(f"no official train/test split: a patient-level random {test_fraction:.0%} test split "
+                     f"(seed {seed})")
+    if (FOLD_DIR / f"{dataset}.csv").is_file():
+        out = apply(out, dataset)
+        notes.append(f"committed folds (data_manifests/folds/{dataset}.csv)")
+    else:
+        pool = out["split"] != "test"
+        out["fold"] = -1
+        out.loc[pool, "fold"] = patient_folds(out[pool], k, seed).to_numpy()
+        notes.append(f"{k} patient-level folds drawn over the {int(pool.sum())} non-test images (seed {seed}; "
+                     "the dataset has no committed folds)")
+    check_leakage(out, dataset)
+    out.attrs["folds"] = "; ".join(notes)
+    return out

@@ -78,18 +78,35 @@ def begin(profile: str = "smoke", overrides: dict | None = None):
 
 
 def open_samples(cfg) -> pd.DataFrame:
-    """The profile's sample table: the REFUGE-like twin (smoke) or REFUGE (real, full).
+    """The profile's sample table: the twin (smoke), REFUGE (real, full) or any registered
+    dataset (``overrides={"dataset": NAME}``).
 
-    For REFUGE the committed patient-level folds over Training400 + Validation400
-    (``data_manifests/folds/REFUGE.csv``) are applied; Test400 stays the fixed test split.
-    A missing dataset stops with the manifest's message (where to get it, layout).
+    A real dataset gets its folds from :func:`fundus_utils.data.folds.ensure`: REFUGE's
+    committed patient-level folds over Training400 + Validation400, Test400 the fixed test
+    split; another dataset's committed folds, or patient-level folds drawn over its non-test
+    rows (and a drawn test split when its release has none) - ``table.attrs["folds"]`` says
+    which. A missing dataset stops with the manifest's message (where to get it, layout).
     """
     table = _data.open_dataset(cfg.dataset, cfg.data_root, **(cfg.twin or {}))  # a twin's parameters, if one
     if cfg.twin:
         return table
     from ..data import folds
 
-    return folds.apply(table, "REFUGE")
+    return folds.ensure(table)
+
+
+def framing(cfg) -> str:
+    """``fundus`` (whole pictures) or ``disc`` (disc-centred crops): the ``framing`` setting, or
+    the dataset manifest's when it is None (:func:`fundus_utils.data.registry.framing`)."""
+    from ..data.registry import framing as manifest_framing
+
+    return cfg.framing or manifest_framing(cfg.dataset)
+
+
+def rows_band(cfg) -> tuple[float, float] | None:
+    """The band of rows kept (``rows``), for whole-fundus pictures only: on a disc-centred
+    crop the disc fills most of the picture, and no band would keep it whole."""
+    return cfg.rows if framing(cfg) == "fundus" else None
 
 
 def source(cfg):
@@ -99,7 +116,7 @@ def source(cfg):
 
 def make_bank(table: pd.DataFrame, cfg) -> ArrayBank:
     """All rows prepared once at the profile's input size (and smoke's band of rows)."""
-    return ArrayBank(table, cfg, lambda t: prepare(t, cfg.image_size, cfg.fovea_variance_256, rows=cfg.rows))
+    return ArrayBank(table, cfg, lambda t: prepare(t, cfg.image_size, cfg.fovea_variance_256, rows=rows_band(cfg)))
 
 
 def open_data(cfg, protocol: str = "cv") -> tuple[pd.DataFrame, ArrayBank, list[str]]:
@@ -123,4 +140,5 @@ def trained_tasks(arrays: TaskArrays) -> list[str]:
     return [t for t in TASKS if arrays.has(t)]
 
 
-__all__ = ["ArrayBank", "TaskArrays", "begin", "make_bank", "open_data", "open_samples", "prepare", "source", "trained_tasks"]
+__all__ = ["ArrayBank", "TaskArrays", "begin", "framing", "make_bank", "open_data", "open_samples", "prepare",
+           "rows_band", "source", "trained_tasks"]

@@ -4,7 +4,8 @@ profiles change. :func:`fundus_utils.config.load` merges them (dict values key b
 
 Keys
     dataset, twin          the sample table (a registered dataset name; ``twin``: the synthetic
-                           twin's parameters when ``dataset`` is one)
+                           twin's parameters when ``dataset`` is one); folds: see ``open_samples``
+    framing                'fundus' or 'disc' (disc-centred crops: no band of rows); None = the manifest's
     image_size, rows       network input (px) and the band of rows kept (None = all)
     width, dropout         network width (64 = paper) and the FC head's dropout
     batch_size, lr, epochs, schedule, pct_start, augment   training
@@ -31,7 +32,7 @@ Keys
                            iterations timed per scheme
 """
 FULL = dict(
-    dataset="REFUGE", twin=None, image_size=256, rows=None, width=64, dropout=0.8, batch_size=8,
+    dataset="REFUGE", twin=None, framing=None, image_size=256, rows=None, width=64, dropout=0.8, batch_size=8,
     lr=1e-4, epochs=300, schedule="constant", pct_start=0.25, augment=False, seg_loss="bce",
     focal_gamma=2.0, fovea_variance_256=50.0, gradnorm_alpha=1.5, cv_folds=None, seeds=(0, 1, 2),
     parallel_runs=1, checkpoint=dict(eval_interval=5, valid_max=None, valid_fraction=0.2), vcdr="soft",

@@ -112,12 +112,21 @@ def open_tables(cfg: Config) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     patient-level); real/full: ``cfg.dataset`` (REFUGE) with the same split names, plus every
     masked row of each dataset in ``cfg.seg.extra_tests`` (e.g. Drishti-GS1) as a further test set.
     """
-    from ..data import open_dataset
+    from ..data import folds, open_dataset
 
     name = cfg.dataset  # a twin's parameters (smoke) go to its generator; a real dataset has none
     table = open_dataset(name, cfg.data_root, **(cfg.seg.twin or {}))
+    if not cfg.seg.twin:  # any registered dataset: a drawn patient-level test split where the release has none
+        table = folds.ensure(table)
+    if "od_mask" not in table:
+        raise ValueError(f"segmentation: dataset {name!r} has no OD/OC masks")
     masked = table["od_mask"].map(lambda p: isinstance(p, str) and bool(p))
-    train = table[masked & table["split"].isin(cfg.seg.train_splits)]
+    train_splits = list(cfg.seg.train_splits)
+    if not (masked & table["split"].isin(train_splits)).any():
+        train_splits = sorted(set(table["split"]) - set(cfg.seg.test_splits))
+        print(f"segmentation: {name} has no masked images in the splits {list(cfg.seg.train_splits)}; "
+              f"training on its splits {train_splits}")
+    train = table[masked & table["split"].isin(train_splits)]
     tests = {name: table[masked & table["split"].isin(cfg.seg.test_splits)]}
     for extra in cfg.seg.extra_tests:
         t = open_dataset(extra, cfg.data_root)
@@ -174,6 +183,28 @@ def crop_inputs(images: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- disc locator
+def framing(cfg: Config) -> str:
+    """``fundus`` (whole pictures: a locator finds the disc, crops of ``crop_factor`` x its
+    diameter) or ``disc`` (disc-centred crops such as RIM-ONE DL or Drishti-GS1: the picture
+    is the crop, no locator): ``cfg.seg.framing``, or the training dataset manifest's when None."""
+    from ..data.registry import framing as manifest_framing
+
+    return cfg.seg.framing or manifest_framing(cfg.dataset)
+
+
+def whole_boxes(images: np.ndarray) -> np.ndarray:
+    """One box per picture covering all of it (the crop of a disc-centred picture)."""
+    h, w = images.shape[1:3]
+    return np.tile(np.array([0.0, 0.0, float(max(h, w))]), (len(images), 1))
+
+
+def training_boxes(train: SegData, cfg: Config, jitter: float | None = None) -> np.ndarray:
+    """Training crops: around the ground-truth disc (``fundus``, jittered) or the whole picture (``disc``)."""
+    if framing(cfg) == "disc":
+        return whole_boxes(train.images)
+    return truth_boxes(train.od, cfg.seg.crop_factor, cfg.seg.jitter if jitter is None else jitter, seed=cfg.seed)
+
+
 def fit_locator(train: SegData, cfg: Config, progress: bool | None = None, seed: int = 0):
     """:func:`.disc_crop.fit_locator` on whole training pictures and their OD masks (``cfg.seg.locator``)."""
     return disc_crop.fit_locator(train.images, train.od, cfg, cfg.seg.locator, progress=progress,
@@ -285,11 +316,11 @@ def train_all(train: SegData, cfg: Config, models=("cenet", "unet"),
     from ..seed import seed_everything
 
     s = cfg.seg.crop_size
-    boxes = truth_boxes(train.od, cfg.seg.crop_factor, cfg.seg.jitter, seed=cfg.seed)
+    boxes = training_boxes(train, cfg)
     x = crop_inputs(train.images, boxes, s)
     y = np.stack([crop_masks(train.od, boxes, s), crop_masks(train.oc, boxes, s)], axis=1)
     learners, timings = {}, {}
-    for k, name in enumerate(("locator", *models)):
+    for k, name in enumerate(("locator", *models) if framing(cfg) == "fundus" else models):
         t = time.perf_counter()
         seed_everything(cfg.seed + k)
         with fitting(name):
@@ -315,7 +346,7 @@ def shape_priors(train: SegData, cfg: Config) -> tuple[np.ndarray, np.ndarray]:
     Crops are cut like the networks' training crops (2 x the ground-truth disc, ``cfg.seg.crop_factor``)
     but without jitter; :func:`fundus_utils.evaluation.shape_prior` centres and averages them.
     """
-    boxes = truth_boxes(train.od, cfg.seg.crop_factor, jitter=0.0)
+    boxes = training_boxes(train, cfg, jitter=0.0)
     s = cfg.seg.crop_size
     return shape_prior(crop_masks(train.od, boxes, s)), shape_prior(crop_masks(train.oc, boxes, s))
 
@@ -340,7 +371,9 @@ def evaluate(learners: dict[str, object], test: SegData, cfg: Config,
     With ``priors`` (:func:`shape_priors`), the baseline is scored too, as model :data:`PRIOR`
     (post-processing ``"none"``), placed on the same located boxes the networks' crops start from.
     """
-    located = locate_boxes(learners["locator"], test, cfg)
+    located = (locate_boxes(learners["locator"], test, cfg) if "locator" in learners
+               else disc_crop.DiscBoxes(whole_boxes(test.images), np.zeros(len(test), bool),
+                                        np.full(len(test), np.nan), list(test.image_id)))  # disc-centred: the picture is the crop
     x = crop_inputs(test.images, located.boxes, cfg.seg.crop_size)
     per_image, masks = {}, {}
     for name, learn in learners.items():

@@ -5,8 +5,10 @@ profiles change. :func:`fundus_utils.config.load` merges them (dict values key b
 
 Groups
     seg     CE-Net / U-Net segmentation of disc crops (notebook 02): ``twin``, ``eval_size`` (px of
-            the picture the crops are cut from), splits, ``crop_size`` / ``crop_factor`` (crop side =
-            factor x disc diameter), ``jitter``, ``refine`` (re-centre passes), the disc ``locator``,
+            the picture the crops are cut from), splits, ``framing`` ('fundus': a locator finds the
+            disc; 'disc': disc-centred pictures are the crops, no locator; None = the dataset
+            manifest's), ``crop_size`` / ``crop_factor`` (crop side = factor x disc diameter),
+            ``jitter``, ``refine`` (re-centre passes), the disc ``locator``,
             the networks, training (``opt``, ``schedule``, ``lr_step``, ``lr_gamma``),
             ``asserted_bars`` (None = all), ``extra_tests`` (further test datasets)
     fovea   bi-distance fovea regression (notebook 03): ``twin``, ``size``, splits, ``gamma``,
@@ -21,7 +23,7 @@ FULL = dict(
     # The paper: 512 px crops (2 x disc diameter of a 1024 px picture) and 512 px whole images,
     # ImageNet ResNet-34 CE-Net, RAdam, bs 16, 200 epochs, lr 1e-3 x0.1 every 30 epochs
     # (ParamScheduler), Dice loss, gamma = 7.
-    seg=dict(twin=None, eval_size=1024, train_splits=("train", "val"), test_splits=("test",), crop_size=512,
+    seg=dict(twin=None, framing=None, eval_size=1024, train_splits=("train", "val"), test_splits=("test",), crop_size=512,
              crop_factor=2.0, jitter=0.15, refine=1, threads=None, asserted_bars=None,
              locator=dict(size=256, width=32, depth=5, epochs=40, lr=1e-3, bs=16, mask_resize="any"),
              cenet_width=64, unet_width=64, unet_depth=4, pretrained=True, encoder="resnet34.tv_in1k", bs=16,
