@@ -3,7 +3,8 @@ atomic writes and per-key locks.
 
 * A cache key is :func:`json_digest` of everything the cached result depends on; files enter
   by :func:`file_identity` (resolved path, size, modification time in ns: a replaced or
-  edited file gets a new key without reading its bytes), code by :func:`library_digest`
+  edited file gets a new key without reading its bytes), whole dataset folders by
+  :func:`folder_identity`, code by :func:`library_digest`
   (the bytes of every library file, so a code change never returns a result computed by
   other code).
 * Writers go through :func:`write_atomic` / :func:`replace_atomic` (a unique temporary name
@@ -79,6 +80,29 @@ def tree_digest(paths: Iterable[Path], root: Path = REPO_ROOT) -> str:
     return h.hexdigest()
 
 
+def folder_identity(root: str | os.PathLike) -> str:
+    """Digest of the identity (relative path, size, mtime) of every file under ``root``
+    (links followed, each real folder once): a dataset folder's state without reading its
+    bytes. ``""`` when ``root`` is not a folder."""
+    root = Path(root)
+    if not root.is_dir():
+        return ""
+    h, seen = hashlib.sha256(), set()
+    for folder, dirs, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:  # a link back up the tree
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(folder) / name
+            with contextlib.suppress(FileNotFoundError):
+                st = path.stat()
+                h.update(f"{path.relative_to(root).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return h.hexdigest()
+
+
 def library_files(root: Path = REPO_ROOT) -> list[Path]:
     """Every file results may depend on besides their inputs (see :data:`LIBRARY_DIRS`)."""
     return source_files([root / d for d in LIBRARY_DIRS] + [root / f for f in LIBRARY_FILES])
@@ -126,5 +150,5 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-__all__ = ["LIBRARY_DIRS", "LIBRARY_FILES", "file_identity", "json_digest", "library_digest", "library_files",
+__all__ = ["LIBRARY_DIRS", "LIBRARY_FILES", "file_identity", "folder_identity", "json_digest", "library_digest", "library_files",
            "locked", "replace_atomic", "sha256_file", "source_files", "this_library", "tree_digest", "write_atomic"]

@@ -17,20 +17,21 @@ to ``<out>/run_summary.csv``.
 Execution cache. A successful execution leaves ``<out>/<chapter>/<name>.stamp.json`` beside
 the executed notebook, holding its key (see :func:`key_parts`: the notebook's cells, every
 file under ``fundus_utils/`` and ``data_manifests/`` plus requirements/constraints/pyproject,
-the profile, the overrides, the ``FUNDUS_*`` / thread-count environment, the Python and the
-key of the chapter's previous notebook) and the SHA-256 of the executed notebook and of the
+the profile, the overrides, the ``FUNDUS_*`` / thread-count environment, the data root's
+files, the Python and the key of the chapter's previous notebook) and the SHA-256 of the executed notebook and of the
 result files it wrote. A later run reuses the execution (status ``reused``) only when the
 key matches and those files are unchanged; ``--force`` re-executes. A failed or killed
 execution never leaves a stamp. A per-notebook lock and atomic renames keep two
 concurrent runs (say ``make test`` and ``make book``) from corrupting each other: the
-second waits for the first and then reuses its execution. Changes to the datasets
-themselves are not in the key: re-run with ``--force`` after replacing data.
+second waits for the first and then reuses its execution. The datasets enter the key by the
+identity (path, size, modification time) of every file under the data root.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -45,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import REPO_ROOT  # config and files import nothing heavy: the runner stays light
-from .files import library_digest, locked, sha256_file, write_atomic
+from .files import folder_identity, library_digest, locked, sha256_file, write_atomic
 
 KERNEL = "python3"
 _LIVE: set[subprocess.Popen] = set()   # running workers, ended on Ctrl-C
@@ -149,6 +150,13 @@ def _data_root(env: dict[str, str]) -> str:
     return str(shared) if shared.is_dir() else ""
 
 
+@functools.lru_cache(maxsize=None)
+def _data_state(root: str) -> str:
+    """:func:`fundus_utils.files.folder_identity` of the data root, once per run: a replaced
+    or edited dataset file re-executes the notebooks."""
+    return folder_identity(root) if root else ""
+
+
 def key_parts(nb: Path, profile: str, overrides: dict, env: dict[str, str], library: str,
               previous: str = "") -> dict:
     """What identifies one execution: equal parts, equal executed notebook (up to wall times).
@@ -163,6 +171,7 @@ def key_parts(nb: Path, profile: str, overrides: dict, env: dict[str, str], libr
         "overrides": json.dumps(overrides, sort_keys=True, default=str),
         "env": {k: v for k, v in sorted(env.items()) if k.startswith("FUNDUS_") or k in KEY_ENV},
         "data_root": _data_root(env),
+        "data": _data_state(_data_root(env)),
         "python": f"{sys.version} {sys.executable}",
         "previous": previous,
         "version": STAMP_VERSION,

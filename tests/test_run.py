@@ -206,6 +206,13 @@ def test_key_follows_notebook_library_profile_overrides_and_chain(book: Path) ->
     assert key(previous="abc") != base                                 # an earlier notebook re-ran
     assert key(env={**env, "FUNDUS_DATA": "/elsewhere"}) != base
     assert key(env={**env, "OMP_NUM_THREADS": "2"}) != base
+    (book / "data" / "D").mkdir(parents=True)                          # a dataset file appears
+    run._data_state.cache_clear()
+    assert key() != base
+    with_file = key()
+    (book / "data" / "D" / "x.png").write_bytes(b"1")
+    run._data_state.cache_clear()
+    assert key() != with_file                                          # ... and is replaced
     for f, text in [("fundus_utils/m.py", "x = 2\n"), ("data_manifests/D.yaml", "n: 2\n"),
                     ("requirements.txt", "numpy==2\n"), ("constraints.txt", "numpy<3\n")]:
         old = run.library_digest(lib)
