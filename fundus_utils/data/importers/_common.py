@@ -28,9 +28,9 @@ from typing import Any, Iterable, Optional
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 
 from ..errors import DataError
+from ..io import image_size  # noqa: F401  (the importers' header reader: errors name the file)
 from ..table import REQUIRED
 
 # Optional canonical columns in the order of fundus_utils/data/table.py.
@@ -137,12 +137,6 @@ def index_by_stem(files: Iterable[Path]) -> dict[str, Path]:
             raise DataError(f"two files for id {f.stem!r}: {out[f.stem]} and {f}")
         out[f.stem] = f
     return out
-
-
-def image_size(path: Path) -> tuple[int, int]:
-    """``(W, H)`` from the header only."""
-    with Image.open(path) as img:
-        return img.size
 
 
 def read_table(path: Path) -> pd.DataFrame:
