@@ -255,3 +255,21 @@ def pick_column(df: pd.DataFrame, *candidates: str, required: bool = True, sourc
 
 def nan() -> float:
     return float(np.nan)
+
+
+def merged_label_values(paths: Iterable[Path], read_one) -> dict[str, dict[str, float]]:
+    """The values ``read_one(path)`` gives (image id -> {name: value}) of every documented label
+    file, merged by image id; two files disagreeing on a value raise, naming both (no silent
+    precedence by path order)."""
+    merged: dict[str, dict[str, float]] = {}
+    source: dict[tuple[str, str], Path] = {}
+    for path in paths:
+        for image_id, vals in read_one(path).items():
+            for key, v in vals.items():
+                old = merged.setdefault(image_id, {}).get(key)
+                if old is not None and old != v:
+                    raise DataError(f"{path}: {key} = {v} for {image_id}, but {source[image_id, key]} says {old}")
+                merged[image_id][key] = v
+                source[image_id, key] = path
+    return merged
+

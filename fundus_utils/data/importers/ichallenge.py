@@ -34,8 +34,8 @@ import pandas as pd
 
 from ..errors import DataError
 from ..registry import register
-from ._common import (build_table, index_by_stem, label_files, norm, parse_binary, parse_number, read_label_file,
-                      unknown_ids, walk_files)
+from ._common import (build_table, index_by_stem, label_files, merged_label_values, norm, parse_binary, parse_number,
+                      read_label_file, unknown_ids, walk_files)
 
 ID_RE = re.compile(r"^[A-Z]\d{4}$")
 SPLIT = {"V": "val", "T": "test"}
@@ -66,17 +66,7 @@ def _read_one(path: Path, images: dict[str, Path]) -> dict[str, dict[str, float]
 
 def _spreadsheets(root: Path, images: dict[str, Path]) -> dict[str, dict[str, float]]:
     """Fovea positions and labels of the documented label files, by image id; disagreement raises."""
-    merged: dict[str, dict[str, float]] = {}
-    source: dict[tuple[str, str], Path] = {}
-    for path in label_files(root, LABEL_FILE):
-        for image_id, vals in _read_one(path, images).items():
-            for key, v in vals.items():
-                old = merged.setdefault(image_id, {}).get(key)
-                if old is not None and old != v:
-                    raise DataError(f"{path}: {key} = {v} for {image_id}, but {source[image_id, key]} says {old}")
-                merged[image_id][key] = v
-                source[image_id, key] = path
-    return merged
+    return merged_label_values(label_files(root, LABEL_FILE), lambda path: _read_one(path, images))
 
 
 def _find_files(root: Path) -> tuple[list[Path], list[Path], dict[str, list[Path]]]:

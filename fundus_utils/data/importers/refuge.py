@@ -36,8 +36,8 @@ import pandas as pd
 
 from ..errors import DataError
 from ..registry import register
-from ._common import (build_table, image_size, index_by_stem, label_files, norm, parse_binary, parse_number,
-                      pick_column, read_label_file, unknown_ids, walk_files)
+from ._common import (build_table, image_size, index_by_stem, label_files, merged_label_values, norm, parse_binary,
+                      parse_number, pick_column, read_label_file, unknown_ids, walk_files)
 
 ID_RE = re.compile(r"^([gn]\d{4}|[VT]\d{4})$")
 SPLIT = {"g": "train", "n": "train", "V": "val", "T": "test"}
@@ -104,17 +104,7 @@ def _label_tables(root: Path, images: dict[str, Path]) -> dict[str, dict[str, fl
     Files are combined per value; two files disagreeing on a value raise (no silent
     precedence by path order).
     """
-    merged: dict[str, dict[str, float]] = {}
-    source: dict[tuple[str, str], Path] = {}
-    for path in label_files(root, LABEL_FILE):
-        for image_id, vals in _read_one(path, images).items():
-            for key, v in vals.items():
-                old = merged.setdefault(image_id, {}).get(key)
-                if old is not None and old != v:
-                    raise DataError(f"{path}: {key} = {v} for {image_id}, but {source[image_id, key]} says {old}")
-                merged[image_id][key] = v
-                source[image_id, key] = path
-    return merged
+    return merged_label_values(label_files(root, LABEL_FILE), lambda path: _read_one(path, images))
 
 
 @register("REFUGE", folder="REFUGE")
