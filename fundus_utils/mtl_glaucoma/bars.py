@@ -188,6 +188,17 @@ def asserted(bars: Sequence[Bar], cfg) -> list[bool]:
     return [not reported for reported in named(bars, prefixes, "reported_bars")]
 
 
+def check(runs: Sequence[RunResult], table: pd.DataFrame, bank: ArrayBank, cfg, name: str, caption: str,
+          **kwargs) -> list[Bar]:
+    """:func:`chapter_bars` shown as table ``name`` and asserted (all but ``cfg.reported_bars``),
+    through :func:`fundus_utils.report.bars`; ``kwargs`` go to :func:`chapter_bars`."""
+    from .. import report
+
+    bars = chapter_bars(runs, table, bank, cfg, **kwargs)
+    report.bars(bars, name, caption, cfg, asserted=asserted(bars, cfg))
+    return bars
+
+
 def paired_comparison(method: RunResult, baseline: RunResult, margins: dict[str, float] | None = None) -> list[Bar]:
     """Method vs a trained baseline on the same test images: OD/OC Dice, vCDR error, glaucoma AUC.
 
@@ -215,5 +226,5 @@ def paired_comparison(method: RunResult, baseline: RunResult, margins: dict[str,
     return bars
 
 
-__all__ = ["SUMMED_LOSS", "asserted", "baseline_per_image", "by_method", "chapter_bars", "paired_comparison", "run_parts",
+__all__ = ["SUMMED_LOSS", "asserted", "baseline_per_image", "by_method", "chapter_bars", "check", "paired_comparison", "run_parts",
            "scheme_bars"]

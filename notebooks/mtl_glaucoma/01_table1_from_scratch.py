@@ -119,11 +119,9 @@ report.table(tables.paper_vs_ours(summ, "table1", ["auc", "dice_od", "dice_oc", 
 # hundred labels for a few epochs, stays near chance (its AUC is the table's).
 
 # %%
-bars = mtl_bars.chapter_bars(runs, samples, bank, cfg)
-report.bars(bars, "mtl_t1_bars",
-            "Table 1 bars: gain over the same run's image-blind baseline on the same test images, "
-            "paired bootstrap 95 % CI (lo, hi); passed = lower end above 0.", cfg,
-            asserted=mtl_bars.asserted(bars, cfg))
+bars = mtl_bars.check(runs, samples, bank, cfg, "mtl_t1_bars",
+                      "Table 1 bars: gain over the same run's image-blind baseline on the same test images, "
+                      "paired bootstrap 95 % CI (lo, hi); passed = lower end above 0.")
 
 # %% [markdown]
 # These baselines are weak on purpose-built pictures: the discs lie off centre, so the

@@ -90,8 +90,6 @@ report.table(tables.paper_vs_ours(summ, "table2", ["auc", "dice_od", "dice_oc", 
 # Res34-Unet (no classifier); in `smoke` the STL glaucoma bar is on its combined score.
 
 # %%
-bars = mtl_bars.chapter_bars(runs, samples, bank, cfg)
-report.bars(bars, "mtl_t2_bars",
-            f"Table 2 bars (encoder initialised by {init_name}): gain over the same run's image-blind baseline, "
-            "paired bootstrap 95 % CI; passed = lower end above 0.", cfg,
-            asserted=mtl_bars.asserted(bars, cfg))
+bars = mtl_bars.check(runs, samples, bank, cfg, "mtl_t2_bars",
+                      f"Table 2 bars (encoder initialised by {init_name}): gain over the same run's image-blind baseline, "
+                      "paired bootstrap 95 % CI; passed = lower end above 0.")

@@ -53,8 +53,6 @@ tables.report_official_split(cv.results_frame(scratch_runs), "table3", cfg, "fro
 # its glaucoma-only network stays near chance there (its AUC is the table's).
 
 # %%
-bars = mtl_bars.chapter_bars(scratch_runs, samples, bank, cfg)
-report.bars(bars, "mtl_t3_bars",
-            "Table 3 bars: gain over the same run's image-blind baseline on the same test images, "
-            "paired bootstrap 95 % CI; passed = lower end above 0.", cfg,
-            asserted=mtl_bars.asserted(bars, cfg))
+bars = mtl_bars.check(scratch_runs, samples, bank, cfg, "mtl_t3_bars",
+                      "Table 3 bars: gain over the same run's image-blind baseline on the same test images, "
+                      "paired bootstrap 95 % CI; passed = lower end above 0.")

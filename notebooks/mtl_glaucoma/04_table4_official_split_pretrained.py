@@ -49,8 +49,6 @@ tables.report_official_split(cv.results_frame(transfer_runs), "table4", cfg, f"e
 # its glaucoma-only network stays near chance there (its AUC is the table's).
 
 # %%
-bars = mtl_bars.chapter_bars(transfer_runs, samples, bank, cfg)
-report.bars(bars, "mtl_t4_bars",
-            "Table 4 bars: gain over the same run's image-blind baseline on the same test images, "
-            "paired bootstrap 95 % CI; passed = lower end above 0.", cfg,
-            asserted=mtl_bars.asserted(bars, cfg))
+bars = mtl_bars.check(transfer_runs, samples, bank, cfg, "mtl_t4_bars",
+                      "Table 4 bars: gain over the same run's image-blind baseline on the same test images, "
+                      "paired bootstrap 95 % CI; passed = lower end above 0.")

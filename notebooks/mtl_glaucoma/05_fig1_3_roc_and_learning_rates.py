@@ -56,11 +56,9 @@ report.figure(figures.roc_figure(curves), "mtl_fig1_roc",
 # stays near chance there.
 
 # %%
-bars = mtl_bars.chapter_bars(runs, samples, bank, cfg)
-report.bars(bars, "mtl_fig1_bars",
-            "Fig. 1 runs, bars: gain over the same run's image-blind baseline, paired bootstrap 95 % CI; "
-            "passed = lower end above 0.", cfg,
-            asserted=mtl_bars.asserted(bars, cfg))
+bars = mtl_bars.check(runs, samples, bank, cfg, "mtl_fig1_bars",
+                      "Fig. 1 runs, bars: gain over the same run's image-blind baseline, paired bootstrap 95 % CI; "
+                      "passed = lower end above 0.")
 
 # %% [markdown]
 # ## Figs. 2-3: best validation metric and minimum validation loss per learning rate

@@ -72,10 +72,9 @@ report.table(both.round(4), "mtl_real_check_this_run",
 # asserted in `real` and `full` (`assert_unet_comparison`) and recorded from the `real` run.
 
 # %%
-bars = mtl_bars.chapter_bars(mtl_runs + unet_runs, samples, bank, cfg, fovea_methods=["MTL-IO"])
-report.bars(bars, "mtl_real_bars", f"Real-data check bars ({cfg.profile}): gain over the same run's image-blind "
-            "baseline on the same test images, paired bootstrap 95 % CI; passed = lower end above 0.", cfg,
-            asserted=mtl_bars.asserted(bars, cfg))
+bars = mtl_bars.check(mtl_runs + unet_runs, samples, bank, cfg, "mtl_real_bars",
+                      f"Real-data check bars ({cfg.profile}): gain over the same run's image-blind baseline on the "
+                      "same test images, paired bootstrap 95 % CI; passed = lower end above 0.", fovea_methods=["MTL-IO"])
 
 # %%
 paired = mtl_bars.paired_comparison(mtl_runs[0], unet_runs[0], cfg.unet_noninferiority)
