@@ -34,11 +34,22 @@ def vertical_cdr(od: np.ndarray, oc: np.ndarray) -> float:
     return float(vertical_extent(oc) / disc) if disc else float("nan")
 
 
+def centres_of_mass(maps: np.ndarray) -> np.ndarray:
+    """``(N, 2)`` centre of mass (x, y) of each map of ``(N, H, W)``, in pixels; negative weights
+    count as 0, an all-zero map gives NaN. The project's one centre of mass: predicted fovea
+    heatmaps, the MTL chapter's target maps (the authors' ``center_of_mass``), disc masks."""
+    w = np.clip(np.asarray(maps, np.float64), 0, None)
+    total = w.sum(axis=(1, 2))
+    h, wd = w.shape[1:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cx = (w.sum(axis=1) * np.arange(wd)).sum(axis=1) / total
+        cy = (w.sum(axis=2) * np.arange(h)).sum(axis=1) / total
+    out = np.stack([cx, cy], axis=1)
+    out[~(total > 0)] = np.nan
+    return out
+
+
 def centre_of_mass(weights: np.ndarray) -> tuple[float, float]:
-    """(x, y) centre of mass of a non-negative map, in pixels (NaN for an all-zero map)."""
-    weights = np.clip(weights.astype(np.float64), 0, None)
-    total = weights.sum()
-    if total <= 0:
-        return float("nan"), float("nan")
-    ys, xs = np.indices(weights.shape)
-    return float((xs * weights).sum() / total), float((ys * weights).sum() / total)
+    """(x, y) centre of mass of one non-negative map, in pixels (NaN for an all-zero map)."""
+    x, y = centres_of_mass(np.asarray(weights)[None])[0]
+    return float(x), float(y)

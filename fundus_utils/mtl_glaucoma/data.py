@@ -22,13 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage
 
 from ..data import load_resized
 from ..data.arrays import PerImage
 from ..data.io import image_size
 from ..data.targets import fovea_heatmap, fovea_variance
-from ..evaluation import vertical_cdr
+from ..evaluation import centres_of_mass, vertical_cdr
 
 
 @dataclass
@@ -82,11 +81,8 @@ def _check_band(table: pd.DataFrame, od: np.ndarray, top: int, bottom: int) -> N
 
 def target_fovea_xy(maps: np.ndarray, fx: np.ndarray) -> np.ndarray:
     """``(N, 2)`` centre of mass (x, y) of each target map (NaN where ``fx`` is NaN or the map is empty)."""
-    out = np.full((len(maps), 2), np.nan, np.float32)
-    for i, (m, a) in enumerate(zip(maps, fx)):
-        if np.isfinite(a) and m.sum() > 0:
-            cy, cx = ndimage.center_of_mass(m.astype(np.float32))
-            out[i] = cx, cy
+    out = centres_of_mass(maps).astype(np.float32)
+    out[~np.isfinite(fx)] = np.nan
     return out
 
 

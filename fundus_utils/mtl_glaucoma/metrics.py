@@ -17,6 +17,7 @@ import torch
 from fastai.learner import Metric
 from sklearn.metrics import roc_auc_score
 
+from ..evaluation import centres_of_mass
 from .losses import AUX_FOVEA_X, AUX_FOVEA_Y, AUX_GLAUCOMA, AUX_HAS_MASKS, SEG_CHANNEL
 
 
@@ -46,17 +47,9 @@ class TaskLoss(Metric):
 
 
 def fovea_from_maps(maps: torch.Tensor) -> torch.Tensor:
-    """Centre of mass (x, y) of each non-negative map ``(N, H, W)``; NaN for an all-zero map."""
-    maps = maps.float().clamp(min=0)
-    n, h, w = maps.shape
-    total = maps.flatten(1).sum(1)
-    ys = torch.arange(h, device=maps.device, dtype=maps.dtype).view(1, h, 1)
-    xs = torch.arange(w, device=maps.device, dtype=maps.dtype).view(1, 1, w)
-    cx = (maps * xs).flatten(1).sum(1) / total
-    cy = (maps * ys).flatten(1).sum(1) / total
-    out = torch.stack([cx, cy], 1)
-    out[total <= 0] = float("nan")
-    return out
+    """Centre of mass (x, y) of each non-negative map ``(N, H, W)``; NaN for an all-zero map
+    (:func:`fundus_utils.evaluation.centres_of_mass`, on the CPU)."""
+    return torch.from_numpy(centres_of_mass(maps.detach().float().cpu().numpy()))
 
 
 class TaskScore(Metric):

@@ -36,6 +36,7 @@ from scipy import ndimage
 
 from ..config import Config
 from ..data.preprocess import standardise
+from ..evaluation import centre_of_mass
 
 
 @dataclass
@@ -161,7 +162,7 @@ def disc_boxes(probs: np.ndarray, image_size: int | tuple[int, int], factor: flo
         else:
             rows, cols = np.flatnonzero(comp.any(axis=1)), np.flatnonzero(comp.any(axis=0))
             d = max((rows[-1] - rows[0] + 1) * sy, (cols[-1] - cols[0] + 1) * sx)
-            cyp, cxp = ndimage.center_of_mass(comp)
+            cxp, cyp = centre_of_mass(comp)
             cy, cx = (cyp + 0.5) * sy - 0.5, (cxp + 0.5) * sx - 0.5
             diam[i] = d
         side = factor * d
