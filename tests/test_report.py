@@ -27,7 +27,8 @@ def test_provenance_line(cfg: SimpleNamespace, tmp_path: Path, monkeypatch: pyte
     (tmp_path / "manifests").mkdir()
     (tmp_path / "manifests" / "refuge.yml").write_text("name: REFUGE\n")
     monkeypatch.setattr(provenance, "MANIFEST_DIR", tmp_path / "manifests")
-    line = report.start(cfg, source="REFUGE")
+    assert report.start(cfg, source="REFUGE") is None                     # nothing for a cell to display
+    line = report.line()
     assert line.startswith("git ") and "profile smoke" in line and "device cpu" in line and "wall 0." in line
     assert "data REFUGE@" in line and len(line.split("REFUGE@")[1].split()[0]) == 10
     twin = provenance.describe_source({"name": "refuge_twin", "n": 400, "size": 128})
@@ -38,8 +39,8 @@ def test_provenance_line(cfg: SimpleNamespace, tmp_path: Path, monkeypatch: pyte
 def test_table_and_figure_files(cfg: SimpleNamespace) -> None:
     report.start(cfg, source="twin")
     df = pd.DataFrame({"method": ["a", "b"], "auc": [0.9, 0.8]})
-    csv = report.table(df, "sub/table1", "AUC per method", cfg, index=False)
-    assert csv == cfg.results_dir / "sub" / "table1.csv"
+    assert report.table(df, "sub/table1", "AUC per method", cfg, index=False) is None
+    csv = cfg.results_dir / "sub" / "table1.csv"
     assert pd.read_csv(csv).equals(df)
     caption, prov = csv.with_suffix(".provenance.txt").read_text().splitlines()
     assert caption == "AUC per method" and "data twin" in prov
@@ -64,10 +65,13 @@ def test_records_round_trip(cfg: SimpleNamespace, tmp_path: Path, monkeypatch: p
     with pytest.raises(ValueError, match="smoke profile only reads"):
         report.record(df, "demo_real", cfg, "MTL-IO on Test400")
     report.record(df, "demo_real", SimpleNamespace(**{**vars(cfg), "profile": "real"}), "MTL-IO on Test400")
+    recorded_line = (tmp_path / "recorded" / "demo_real.provenance.txt").read_text().splitlines()[1]
+    report.start(cfg, source="twin")                                      # a smoke run shows the record
     shown = report.show_recorded("demo_real", "demo_recorded", cfg, source="REFUGE")
     pd.testing.assert_frame_equal(shown, df)
-    assert capsys.readouterr().out.startswith("MTL-IO on Test400\ngit ")
-    assert (cfg.results_dir / "demo_recorded.csv").is_file()
+    caption, prov = (cfg.results_dir / "demo_recorded.provenance.txt").read_text().splitlines()
+    assert caption == "Recorded real-profile run: MTL-IO on Test400"
+    assert prov == recorded_line and "profile real" in prov               # the record's provenance, not this run's
 
 
 def test_glued_in_a_kernel(tmp_path: Path) -> None:

@@ -36,14 +36,10 @@ class _Run:
 _RUN = _Run()
 
 
-def start(cfg: Any = None, source: Source = None) -> str:
-    """Mark the start of a notebook run: remember ``cfg`` and the data ``source``, reset the clock.
-
-    Returns the provenance line as of now (wall time ~0), handy to print at the top.
-    """
+def start(cfg: Any = None, source: Source = None) -> None:
+    """Mark the start of a notebook run: remember ``cfg`` and the data ``source``, reset the clock."""
     global _RUN
     _RUN = _Run(cfg=cfg, source=source)
-    return line()
 
 
 def data_source(source: Source) -> None:

@@ -41,11 +41,15 @@ def recorded(name: str, index_col: int | Sequence[int] = 0) -> tuple[pd.DataFram
 
 def show_recorded(name: str, key: str, cfg: Any, source: str,
                   index_col: int | Sequence[int] = 0) -> pd.DataFrame | None:
-    """Print a record's provenance and, if the record exists, save and glue it as table ``key``."""
+    """Save and glue a record as table ``key``, captioned with the record's own provenance (its
+    profile, commit, data and wall time - not this run's); say so when there is no record."""
     table, prov = recorded(name, index_col)
-    print(prov)
-    if table is not None:
-        report_table(table, key, "Recorded real-profile run: " + prov.splitlines()[0], cfg, source=source)
+    if table is None:
+        print(prov)
+        return None
+    caption, _, line = prov.partition("\n")
+    report_table(table, key, "Recorded real-profile run: " + caption, cfg, source=source,
+                 provenance_line=line.strip() or "provenance of the record not found")
     return table
 
 

@@ -19,17 +19,19 @@ def result_path(cfg: Any, name: str, suffix: str) -> Path:
 
 
 def table(df: pd.DataFrame, name: str, caption: str, cfg: Any, source: provenance.Source = None,
-          precision: int = 3, index: bool = True) -> Path:
+          precision: int = 3, index: bool = True, provenance_line: str | None = None) -> None:
     """Save ``df`` to ``cfg.results_dir/<name>.csv`` and glue it under the key ``name``.
 
     Writes ``<name>.provenance.txt`` beside the CSV (caption + provenance line). In a
     kernel the table is glued (``{glue:} name`` / ``{glue:figure} name`` in the book)
     and shown, with the caption and provenance line as its HTML caption so the glued
-    copy carries them too. Returns the CSV path.
+    copy carries them too. ``provenance_line`` replaces this run's line for a table
+    computed elsewhere (a recorded real-profile run). Returns nothing (a notebook cell
+    ending with it shows the table, not a return value); :func:`result_path` names the CSV.
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"report.table({name!r}): expected a pandas DataFrame, got {type(df).__name__}")
-    prov = provenance.line(cfg, source)
+    prov = provenance_line or provenance.line(cfg, source)
     path = result_path(cfg, name, ".csv")
     df.to_csv(path, index=index)
     path.with_suffix(".provenance.txt").write_text(f"{caption}\n{prov}\n")
@@ -42,4 +44,3 @@ def table(df: pd.DataFrame, name: str, caption: str, cfg: Any, source: provenanc
         glue(glue_key(name), styler, display=True)
     else:
         print(f"{name}: {caption}\n{df.to_string(index=index)}\n{prov}\nsaved {path}")
-    return path
