@@ -388,12 +388,30 @@ def _worker(nb: str, executed: str, status_file: str, profile: str, overrides: d
             "ename": err.ename, "evalue": err.evalue}}
     except Exception as err:  # kernel died, bad notebook file, ...
         status = {"status": "failed", "error": {"ename": type(err).__name__, "evalue": str(err)}}
+    if Path(executed).is_file():
+        show_parameters_once(Path(executed))
     status["wall_s"] = round(time.perf_counter() - t0, 2)
     # ru_maxrss of waited-for children (the kernel and anything it spawned), KiB on Linux.
     status["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     Path(status_file).write_text(json.dumps(status))
     print(json.dumps(status), flush=True)
     return 0 if status["status"] == "ok" else 1
+
+
+def show_parameters_once(executed: Path) -> None:
+    """Tag the notebook's default ``parameters`` cell ``remove-cell`` when papermill injected
+    the values this run used (its ``injected-parameters`` cell, which stays): the book shows
+    the parameters once, and the ones that ran."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    if not any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells):
+        return
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(nb, executed)
 
 
 # ---------------------------------------------------------------------------- reporting

@@ -60,3 +60,35 @@ def test_toc_lists_every_notebook_and_nothing_else() -> None:
     assert not sources - listed, f"_toc.yml lacks {sorted(sources - listed)}: add them"
     assert not listed - sources, f"_toc.yml lists {sorted(listed - sources)} with no notebooks/<chapter>/<name>.py"
     assert not {f for f in toc_files() if f.startswith("notebooks/")}, "_toc.yml must point at executed/, not notebooks/"
+
+
+def _is_check(node) -> bool:
+    """An assert, an assignment feeding one, or an if/for block made of checks (no report calls)."""
+    import ast
+
+    if isinstance(node, (ast.Assert, ast.Assign)):
+        return True
+    if isinstance(node, (ast.If, ast.For)):
+        return all(_is_check(n) for n in node.body + node.orelse)
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):  # e.g. data.validate(table)
+        return "report." not in ast.unparse(node.value)
+    return False
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=IDS)
+def test_checks_are_hidden_and_hide_nothing_else(py: Path) -> None:
+    """Top-level asserts (checks for the test run, not for the reader) live in cells tagged
+    ``remove-cell``, and such a cell holds checks only: nothing a reader needs is hidden."""
+    import ast
+
+    for i, cell in enumerate(jupytext.read(py).cells):
+        if cell.cell_type != "code":
+            continue
+        body = ast.parse(cell.source).body
+        has_assert = any(isinstance(n, ast.Assert) or (isinstance(n, ast.If) and "assert " in ast.unparse(n))
+                         for n in body)
+        hidden = "remove-cell" in cell.metadata.get("tags", [])
+        if has_assert:
+            assert hidden, f"{py}: cell {i} asserts; tag it remove-cell (`# %% tags=[\"remove-cell\"]`)"
+        if hidden:
+            assert all(_is_check(n) for n in body), f"{py}: cell {i} is tagged remove-cell but does more than check"

@@ -54,6 +54,9 @@ def test_runs_all_in_order_in_parallel(book: Path) -> None:
     executed = nbformat.read(out / "a" / "01_write.ipynb", as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and "profile = \"real\"" in injected[0].source
+    defaults = [c for c in executed.cells if "parameters" in c.metadata.get("tags", [])]
+    assert defaults and all("remove-cell" in c.metadata["tags"] for c in defaults)   # shown once: the values run
+    assert "remove-cell" not in injected[0].metadata["tags"]
     # the kernel is this interpreter's environment, and --data reached it
     marker = json.loads((book / "marker.txt").read_text())
     assert Path(marker["prefix"]).resolve() == Path(sys.prefix).resolve()

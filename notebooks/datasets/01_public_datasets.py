@@ -54,7 +54,7 @@ overview = summary.overview(manifests)
 report.table(overview, "overview", "The public datasets of the book, from data_manifests/", cfg,
              source=summary.manifests_source());
 
-# %%
+# %% tags=["remove-cell"]
 assert len(overview) == 14 and {"REFUGE", "RFMiD", "DRIVE", "CHASE_DB1", "GM367"} <= set(overview.index)
 assert overview.loc["REFUGE", "total"] == 1200 and overview.loc["RFMiD", "total"] == 3200
 assert overview.loc["DRIVE", "images"] == "train 20 · test 20"
@@ -105,7 +105,7 @@ if len(comparison):
 else:
     print("note: no dataset present, nothing to compare (set $FUNDUS_DATA to a folder laid out as the manifests say)")
 
-# %%
+# %% tags=["remove-cell"]
 assert not (comparison["status"] == "MISMATCH").any(), comparison[comparison["status"] == "MISMATCH"]
 if "REFUGE" in present:
     refuge_test = present["REFUGE"].query("split == 'test'")
@@ -215,7 +215,7 @@ grouping = summary.grouping_28_table(rfmid)
 report.table(grouping, "rfmid_grouping_28", f"The 28 categories of the RFMiD-ensemble paper, {rfmid_what}", cfg,
              source=rfmid_source, index=False);
 
-# %%
+# %% tags=["remove-cell"]
 if "RFMiD" in present:
     assert len(rfmid) == 1920 and len(conditions) == 45
     assert counts["matches"].all()  # every positive count equals the manifest's
@@ -257,7 +257,7 @@ for name, mask_columns in (("synthetic-refuge", ["od_mask", "oc_mask"]), ("synth
                                seed=cfg.seed, title=name)
     report.figure(fig, f"samples_{name}", f"{name}: rendered images with their exact masks", cfg, source=name)
 
-# %%
+# %% tags=["remove-cell"]
 refuge_columns = {"glaucoma", "od_mask", "oc_mask", "mask_encoding", "fovea_x", "fovea_y"}
 assert refuge_columns <= set(twins["synthetic-refuge"].columns)  # same task columns as the REFUGE importer
 assert set(summary.label_columns(twins["synthetic-rfmid"])) == {f"label_{c}" for c in CONDITIONS}  # RFMiD's 45 conditions
