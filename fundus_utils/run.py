@@ -437,10 +437,31 @@ def summarise(results: list[Result], out: Path) -> str:
     notebook was executed (what changed) or when the reused execution ran.
     """
     rows = [[r.label, r.status, f"{r.wall_s:.1f}", f"{r.peak_rss_mib:.0f}", r.note] for r in results]
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows([["notebook", "status", "wall_s", "peak_rss_mib", "note"], *rows])
-    write_atomic(out / "run_summary.csv", text.getvalue())
+    write_atomic(out / "run_summary.csv", _csv([["notebook", "status", "wall_s", "peak_rss_mib", "note"], *rows]))
+    for chapter in dict.fromkeys(r.chapter for r in results):
+        write_chapter_status(out, chapter, [r for r in results if r.chapter == chapter])
     return summary_text(results)
+
+
+def _csv(rows: list[list]) -> str:
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    return text.getvalue()
+
+
+def write_chapter_status(out: Path, chapter: str, results: list[Result]) -> None:
+    """``<out>/<chapter>/status.csv``: how each of the chapter's notebooks last ran (status,
+    wall time, peak memory, and the error of a failed one), for the chapter's overview page
+    (a ``csv-table`` there: the book shows a failure where it happened)."""
+    def note(r: Result) -> str:
+        if r.status == "failed":
+            cell = f" (cell #{r.error['cell']})" if "cell" in r.error else ""
+            return f"{r.error.get('ename', 'Error')}{cell}: {str(r.error.get('evalue', ''))[:160]}"
+        return r.note
+
+    rows = [[r.name, r.status, f"{r.wall_s:.0f}", f"{r.peak_rss_mib:.0f}", note(r)] for r in results]
+    write_atomic(out / chapter / "status.csv",
+                 _csv([["notebook", "status", "wall (s)", "peak memory (MiB)", "note"], *rows]))
 
 
 def summary_text(results: list[Result]) -> str:

@@ -83,6 +83,10 @@ def test_failure_report_and_cancel(book: Path, capsys: pytest.CaptureFixture) ->
     assert str(out / "logs" / "a__01_write.log") in err
     assert [(r["notebook"], r["status"]) for r in read_summary(out)] == [
         ("a/01_write", "failed"), ("a/02_read", "cancelled")]
+    with open(out / "a" / "status.csv") as fh:                          # what the chapter's page shows
+        page = list(csv.DictReader(fh))
+    assert [(r["notebook"], r["status"]) for r in page] == [("01_write", "failed"), ("02_read", "cancelled")]
+    assert "ValueError (cell #" in page[0]["note"] and "deliberate failure" in page[0]["note"]
     assert not (out / "b").exists()   # --only a
 
 
