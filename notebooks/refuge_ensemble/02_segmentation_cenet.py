@@ -135,7 +135,8 @@ report.show_recorded(record_name(cfg, "segmentation"), "re_seg_real_recorded", c
 # The bars are set on the main test set (the further test sets of `real` are transfers,
 # reported above). Which are asserted is `cfg.seg.asserted_bars` (column `asserted`; `real`
 # and `full`: all). In `smoke` the located shape prior already fits the twin's elliptic discs
-# (OD Dice about 0.93), so neither network's OD Dice beats it on every seed, and the narrow
+# nearly as well as the networks (its OD Dice is in the table above), so neither network's OD
+# Dice beats it on every seed, and the narrow
 # CE-Net (64 px crops; its stride-4 stem leaves 16 px as its finest features) does not beat
 # the prior's cup on every seed either: those rows are reported, not asserted. The U-Net's
 # cup and vCDR and both networks' vCDR AUC are asserted.
