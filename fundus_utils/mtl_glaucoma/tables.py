@@ -90,6 +90,48 @@ def paper_vs_ours(summ: pd.DataFrame, key: str, metrics: Sequence[str], extra: d
     return readable(both.round(digits), digits)
 
 
+def at_a_glance(summ: pd.DataFrame, params: pd.Series, times: pd.Series, cfg, digits: int = 3) -> pd.DataFrame:
+    """The page's opening table: the paper's Table 1 headline claims, its numbers and ours
+    (mean ± SD over folds), the profile, and what a difference means. Cells the paper lost
+    read "not reported"; parameters in M; nothing typed in - every "ours" comes from ``summ``."""
+    paper = paper_table("table1").apply(pd.to_numeric, errors="coerce")  # null cells: NaN
+    scaled = cfg.profile != "full"
+    why = ("smoke: the synthetic twin, a narrow network and a few CPU epochs - the code learns; "
+           "the paper's values need the full profile" if cfg.profile == "smoke" else
+           f"{cfg.profile}: fewer images, epochs and channels than the paper" if scaled else "the paper's settings")
+
+    def pm(frame: pd.DataFrame, method: str, metric: str) -> str:
+        if method not in frame.index or not np.isfinite(frame.loc[method, metric]):
+            return "not reported"
+        sd = frame.loc[method, f"{metric}_sd"] if f"{metric}_sd" in frame else np.nan
+        return _fmt(frame.loc[method, metric], sd, digits)
+
+    def gap(frame: pd.DataFrame, metric: str) -> str:
+        try:
+            d = frame.loc["MTL-IO", metric] - frame.loc["STL", metric]
+        except KeyError:
+            return "not reported"
+        return f"{d:+.{digits}f}" if np.isfinite(d) else "not reported"
+
+    def param_m(frame_or_series, method: str) -> str:
+        v = frame_or_series.get(method, np.nan) if hasattr(frame_or_series, "get") else np.nan
+        return f"{v / 1e6:.2f} M" if np.isfinite(v) else "not reported"
+
+    rows = [("Glaucoma AUC, MTL-IO", pm(paper, "MTL-IO", "auc"), pm(summ, "MTL-IO", "auc"), why),
+            ("Glaucoma AUC, STL (FC head alone)", pm(paper, "STL", "auc"), pm(summ, "STL", "auc"), why),
+            ("AUC gain of MTL-IO over STL", gap(paper, "auc"), gap(summ, "auc"),
+             "the paper's headline claim; the sign is what a scaled run can show"),
+            ("OC Dice, MTL-IO", pm(paper, "MTL-IO", "dice_oc"), pm(summ, "MTL-IO", "dice_oc"),
+             "the paper's Table 1 lost its Dice cells"),
+            ("Parameters, STL (4 networks)", param_m(paper["params"], "STL"), param_m(params, "STL"),
+             "this profile's width (the page's parameter section gives width 64)" if scaled else ""),
+            ("Seconds per iteration, MTL-IO", _fmt(paper.loc["MTL-IO", "time_s"], np.nan, digits),
+             _fmt(times.get("MTL-IO", np.nan), np.nan, digits), f"{cfg.device}, this profile's network and batch")]
+    out = pd.DataFrame(rows, columns=["claim (Table 1)", "paper", "ours", "what the difference means"])
+    out.insert(3, "profile", cfg.profile)
+    return out.set_index("claim (Table 1)")
+
+
 def report_official_split(runs: pd.DataFrame, table: str, cfg, how: str) -> None:
     """Tables 3 and 4: the paper's layout, the per-seed values and paper vs ours, each saved and shown.
 

@@ -97,6 +97,8 @@ report.table(tables.paper_vs_ours(summ, "table1", ["auc", "dice_od", "dice_oc", 
                                   extra={"params": params, "time_s": times["time_s"]}),
              "mtl_table1_paper_vs_ours", "Table 1, paper vs ours (means; the paper's empty cells were lost "
              "from its text). Ours: this profile's data and network.", cfg)
+report.table(tables.at_a_glance(summ, params, times["time_s"], cfg), "mtl_at_a_glance",
+             "The paper's headline claims (Table 1), paper vs ours, mean ± SD over folds.", cfg)
 
 # %% [markdown]
 # ## Bars: every scheme against image-blind baselines of this run
