@@ -164,6 +164,21 @@ def find_data_root() -> Path | None:
     return shared if shared.is_dir() else None
 
 
+def data_root_label(root: Path | None = None) -> str:
+    """The data root as a reader of the book should see it: ``$FUNDUS_DATA`` or
+    ``../shared/data``, never this machine's absolute path."""
+    root = find_data_root() if root is None else Path(root)
+    if root is None:
+        return "no data root ($FUNDUS_DATA unset, no ../shared/data)"
+    return "$FUNDUS_DATA" if os.environ.get("FUNDUS_DATA") else "../shared/data"
+
+
+def relative_to_data(text: str, root: Path | None = None) -> str:
+    """``text`` with the data root's absolute path replaced by :func:`data_root_label`."""
+    root = find_data_root() if root is None else Path(root)
+    return text if root is None else text.replace(str(root), data_root_label(root))
+
+
 def cache_dir() -> Path:
     """Disk cache for generated twins and resized images (``$FUNDUS_CACHE`` or ``.cache/``)."""
     path = Path(os.environ.get("FUNDUS_CACHE", REPO_ROOT / ".cache"))

@@ -27,6 +27,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 import numpy as np
 import pandas as pd
 
+from ..config import relative_to_data
 from .errors import DataError, MissingDatasetError
 from .registry import MANIFEST_DIR, REGISTRY, get, open_dataset
 
@@ -213,16 +214,16 @@ def open_present(name: str, data_root: Optional[str | Path] = None, fallback: Op
     try:
         return Opened(entry.name, open_dataset(entry.name, root, **kwargs), "present")
     except MissingDatasetError as err:
-        return Opened(entry.name, None, "absent", str(err).splitlines()[0])
+        return Opened(entry.name, None, "absent", relative_to_data(str(err).splitlines()[0]))
     except DataError as err:
-        first = str(err)
+        first = relative_to_data(str(err))
     if fallback:
         try:
             table = open_dataset(entry.name, root, **{**kwargs, **fallback})
             args = ", ".join(f"{k}={v!r}" for k, v in fallback.items())
             return Opened(entry.name, table, "partial", f"opened with {args}: {first}")
         except DataError as err:
-            first = f"{first}; with {fallback}: {err}"
+            first = f"{first}; with {fallback}: {relative_to_data(str(err))}"
     return Opened(entry.name, None, "unreadable", first)
 
 

@@ -32,14 +32,14 @@ profile = "smoke"
 overrides = {}  # any setting, dotted into groups, e.g. {"seed": 1, "n_samples": 2}: papermill -p overrides '{"seed": 1}'
 
 # %%
-from fundus_utils import data, report, session
+from fundus_utils import config, data, report, session
 from fundus_utils.data import plots, summary
 from fundus_utils.data.importers.rfmid import CONDITIONS, GROUP_28, OTHER_18, group_28
 
 cfg = session.begin("datasets", profile, overrides, source=summary.manifests_source())
 manifests = summary.load_manifests()
 print(f"profile {cfg.profile}: thumbnails {cfg.thumb_height} px high, {cfg.n_samples} per gallery")
-print(f"data root: {cfg.data_root or 'none found (set $FUNDUS_DATA)'}")
+print(f"data root: {config.data_root_label(cfg.data_root)}")
 
 # %% [markdown]
 # ## Every dataset at a glance
@@ -88,7 +88,7 @@ present = {name: o.table for name, o in opened.items() if o.present}
 for line in summary.absent_notes(opened, manifests):
     print("note:", line)
 report.table(summary.presence_table(opened), "presence",
-             f"Datasets found under {cfg.data_root or '(no data root)'}: images per split as imported", cfg,
+             f"Datasets found under {config.data_root_label(cfg.data_root)}: images per split as imported", cfg,
              source="+".join(present) or "none");
 
 # %% [markdown]

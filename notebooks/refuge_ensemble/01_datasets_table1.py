@@ -22,12 +22,12 @@ profile = "smoke"
 overrides = {}  # any setting, dotted into groups, e.g. {"seed": 1, "seed": 1}: papermill -p overrides '{"seed": 1}'
 
 # %%
-from fundus_utils import report, session
+from fundus_utils import config, report, session
 from fundus_utils.data.summary import manifests_source
 from fundus_utils.refuge_ensemble import datasets_table as dt
 
 cfg = session.begin("refuge_ensemble", profile, overrides, source=manifests_source())
-print(f"data root: {cfg.data_root}")
+print(f"data root: {config.data_root_label(cfg.data_root)}")
 
 # %% [markdown]
 # ## The paper's Table 1
