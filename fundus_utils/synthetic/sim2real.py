@@ -38,7 +38,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from .. import data
-from ..config import Config
+from ..config import Config, relative_to_data
 from ..data.preprocess import Letterbox, fov_from_image, letterbox, standardise
 from ..data.registry import get as dataset_entry
 from ..evaluation import dice, mean_ci_text, paired_mean
@@ -198,7 +198,7 @@ def test_set_status(task: str, cfg: Config) -> list[dict]:
         folder = dataset_entry(name).folder or name
         present = root is not None and (root / folder).is_dir()
         reason = "" if present else ("no data root ($FUNDUS_DATA unset, no ../shared/data)" if root is None
-                                     else f"no folder {root / folder}")
+                                     else f"no folder {relative_to_data(str(root / folder), root)}")
         rows.append({"task": task, "dataset": name, "split": split or "all", "present": present, "reason": reason})
     return rows
 
