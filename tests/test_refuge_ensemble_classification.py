@@ -1,8 +1,6 @@
 """Glaucoma ensemble of Zhao et al.: GAP-ResNet members, ensemble rule, metrics, LODO folds, disc crops, Table 1."""
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
