@@ -18,6 +18,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from PIL import Image
 
+from ..report import style
 from .cache import load_resized
 
 # How each mask column is drawn: (RGB colour, "outline" or "fill").
@@ -28,8 +29,7 @@ MASK_STYLE: dict[str, tuple[tuple[int, int, int], str]] = {
     "fov_mask": ((255, 255, 255), "outline"),
     "lesion_mask": ((255, 60, 200), "fill"),
 }
-CLASS_COLOURS = {"glaucoma": "#d62728", "normal": "#2ca02c", "unlabelled": "#b0b0b0", "disease": "#d62728",
-                 "no disease": "#2ca02c"}
+CLASS_COLOURS = style.CLASS_COLOURS  # the book's class colours (blue vs orange), defined once in report.style
 
 
 def overlay(image: np.ndarray, masks: Mapping[str, np.ndarray],
@@ -85,6 +85,16 @@ def thumb_shape(path: str, height: int) -> tuple[int, int]:
     return height, max(1, int(round(height * w / h)))
 
 
+def _finish(fig: Figure, title: str = "", ax=None) -> Figure:
+    """``title`` on ``ax`` (or as the figure's suptitle without ``ax``), then a tight layout."""
+    if title and ax is not None:
+        ax.set_title(title)
+    elif title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def _caption(row: pd.Series, by: str) -> str:
     label = ""
     if by in row and pd.notna(row[by]):
@@ -110,12 +120,9 @@ def sample_gallery(table: pd.DataFrame, mask_columns: Sequence[str], n: int = 4,
     fig, axes = plt.subplots(1, len(rows), figsize=(panel_in * aspect * len(rows), panel_in + 0.35), squeeze=False)
     for i, (ax, (_, row)) in enumerate(zip(axes[0], rows.iterrows())):
         ax.imshow(overlay(arrays["image"][i], {c: arrays[c][i] for c in cols[1:]}))
-        ax.set_title(_caption(row, by), fontsize=8)
+        ax.set_title(_caption(row, by), fontsize="medium")
         ax.axis("off")
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title)
 
 
 def glaucoma_prevalence_plot(balance: pd.DataFrame) -> Figure:
@@ -126,13 +133,13 @@ def glaucoma_prevalence_plot(balance: pd.DataFrame) -> Figure:
     df = balance.assign(pct=100 * balance["prevalence"],
                         row=[f"{d} ({s})" for d, s in zip(balance["dataset"], balance["split"])]).reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(6.5, 0.32 * len(df) + 1.0))
-    sns.barplot(data=df, y="row", x="pct", hue="split", dodge=False, ax=ax, palette="Set2")
+    sns.barplot(data=df, y="row", x="pct", hue="split", dodge=False, ax=ax)
     for y, (g, n, pct) in enumerate(zip(df["glaucoma"], df["n"], df["pct"])):
-        ax.text(pct + 1, y, f"{g}/{n}", va="center", fontsize=7)
+        ax.text(pct + 1, y, f"{g}/{n}", va="center", fontsize=style.ANNOTATION_SIZE)
     ax.set_xlabel("glaucoma prevalence (%)")
     ax.set_ylabel("")
     ax.set_xlim(0, 100)
-    ax.legend(title="split", fontsize=7, title_fontsize=7, loc="lower right")
+    ax.legend(title="split", loc="lower right")
     fig.tight_layout()
     return fig
 
@@ -147,15 +154,15 @@ def class_balance_plot(balance: pd.DataFrame, col_wrap: int = 3) -> Figure:
     palette = {c: v for c, v in palette.items() if v is not None} or None
     for ax, name in zip(axes.flat, datasets):
         part = balance[balance["dataset"] == name]
-        sns.barplot(data=part, x="split", y="n", hue="class", ax=ax,
+        sns.barplot(data=part, x="split", y="n", hue="class", ax=ax, saturation=1,  # exactly the class colours
                     palette={c: palette[c] for c in part["class"].unique()} if palette and
-                    set(part["class"]) <= set(palette) else "tab10")
+                    set(part["class"]) <= set(palette) else None)
         for container in ax.containers:
-            ax.bar_label(container, fontsize=7, padding=1)
-        ax.set_title(name, fontsize=9)
+            ax.bar_label(container, fontsize=style.ANNOTATION_SIZE, padding=1)
+        ax.set_title(name)
         ax.set_xlabel("")
         ax.set_ylabel("images")
-        ax.legend(fontsize=7, title=None)
+        ax.legend(title=None)
         ax.margins(y=0.15)
     for ax in list(axes.flat)[len(datasets):]:
         ax.axis("off")
@@ -172,48 +179,44 @@ def label_counts_plot(counts: pd.DataFrame, grouped: Sequence[str] = (), title: 
     df = counts.assign(group=np.where(counts["label"].isin(list(grouped)), "merged into OTHER", "own category"))
     fig, ax = plt.subplots(figsize=(6.5, 0.17 * len(df) + 1.2))
     sns.barplot(data=df, y="label", x="positives", hue="group", dodge=False, ax=ax,
-                palette={"own category": "#1f77b4", "merged into OTHER": "#ff7f0e"})
+                palette={"own category": style.BLUE, "merged into OTHER": style.ORANGE})
     for y, v in enumerate(df["positives"]):
-        ax.text(max(v, 0.8) * 1.08, y, str(v), va="center", fontsize=6)
+        ax.text(max(v, 0.8) * 1.08, y, str(v), va="center", fontsize=style.ANNOTATION_SIZE)
     ax.set_xscale("log")
     ax.set_xlim(0.8, float(df["positives"].max()) * 3 if len(df) else 10)
     ax.set_xlabel("images with the label (log scale)")
     ax.set_ylabel("")
-    ax.tick_params(axis="y", labelsize=6)
-    ax.legend(fontsize=7, title=None, loc="lower right")
-    if title:
-        ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    return fig
+    ax.legend(title=None, loc="lower right")
+    return _finish(fig, title, ax)
+
+
+# The co-occurrence heat map: cell side (in) and the size of its numbers (pt); a 4-digit count
+# at 7 pt is about 17 pt wide, the cell 22 pt.
+COOCCURRENCE_CELL_IN = 0.3
+COOCCURRENCE_ANNOTATION_SIZE = 7
 
 
 def cooccurrence_heatmap(matrix: pd.DataFrame, title: str = "") -> Figure:
     """Pairwise co-occurrence counts (``summary.cooccurrence``) on a log colour scale; zeros blank."""
     n = len(matrix)
-    fig, ax = plt.subplots(figsize=(0.28 * n + 2.2, 0.28 * n + 1.2))
+    cell = COOCCURRENCE_CELL_IN
+    fig, ax = plt.subplots(figsize=(cell * n + 2.4, cell * n + 1.4))
     data = matrix.astype(float)
     vmax = max(float(data.to_numpy().max()), 1.0)
     sns.heatmap(data, mask=data.to_numpy() == 0, norm=LogNorm(vmin=1, vmax=vmax), cmap="viridis", square=True,
-                annot=n <= 30, fmt=".0f", annot_kws={"fontsize": 5}, cbar_kws={"label": "images", "shrink": 0.6},
-                linewidths=0.2, linecolor="0.92", ax=ax)
+                annot=n <= 30, fmt=".0f", annot_kws={"fontsize": COOCCURRENCE_ANNOTATION_SIZE},
+                cbar_kws={"label": "images", "shrink": 0.6}, linewidths=0.2, linecolor="0.92", ax=ax)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.tick_params(labelsize=6)
-    if title:
-        ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title, ax)
 
 
 def labels_per_image_plot(per_image: pd.DataFrame, title: str = "") -> Figure:
     """Images by number of positive labels (``summary.labels_per_image``), annotated."""
     fig, ax = plt.subplots(figsize=(4.5, 2.8))
-    sns.barplot(data=per_image, x="labels", y="images", ax=ax, color="#1f77b4")
-    ax.bar_label(ax.containers[0], fontsize=7, padding=1)
+    sns.barplot(data=per_image, x="labels", y="images", ax=ax, color=style.BLUE)
+    ax.bar_label(ax.containers[0], fontsize=style.ANNOTATION_SIZE, padding=1)
     ax.set_xlabel("positive conditions per image")
     ax.set_ylabel("images")
     ax.margins(y=0.12)
-    if title:
-        ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, title, ax)

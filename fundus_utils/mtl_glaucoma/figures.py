@@ -8,12 +8,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, LogFormatterSciNotation, LogLocator, NullFormatter
 from sklearn.metrics import roc_auc_score, roc_curve
 
+from ..report import style
 from .sweep import TASK_OF
 
-COLOURS = {"STL": "tab:blue", "MTL-IO": "tab:red", "Vanilla MTL": "tab:green", "GradNorm": "tab:purple",
-           "PCGrad": "tab:orange", "Res34-Unet": "tab:brown"}
+# One colour per method from the book's colour-blind palette (no red-green pair; MTL-IO orange).
+COLOURS = {"STL": style.BLUE, "MTL-IO": style.ORANGE, "Vanilla MTL": style.GREEN, "GradNorm": style.PURPLE,
+           "PCGrad": style.SKY_BLUE, "Res34-Unet": style.BROWN}
 TITLES = {"glaucoma": "Glaucoma", "od": "Optic disc", "oc": "Optic cup", "fovea": "Fovea"}
 
 
@@ -35,25 +38,46 @@ def roc_figure(per_image: Mapping[str, Sequence[pd.DataFrame]], score: str = "sc
                     label=f"{method}: AUC {np.mean(aucs):.3f} ± {np.std(aucs, ddof=1) if len(aucs) > 1 else 0:.3f}")
     ax.plot([0, 1], [0, 1], ls=":", color="0.6")
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title="Glaucoma detection (test set)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right")
     fig.tight_layout()
     return fig
+
+
+def log_lr_axis(ax, lrs: Sequence[float]) -> None:
+    """A log x axis whose tick labels cannot overlap: labelled decades (at most 4) when the
+    studied values span a decade or more, else labels at the studied values only; minor
+    ticks unlabelled."""
+    lrs = np.unique(np.asarray(lrs, float))
+    lrs = lrs[np.isfinite(lrs) & (lrs > 0)]
+    ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    if len(lrs) and lrs.max() / lrs.min() >= 10:
+        ax.xaxis.set_major_locator(LogLocator(base=10, numticks=4))
+        ax.xaxis.set_major_formatter(LogFormatterSciNotation(base=10))
+    elif len(lrs):
+        ax.xaxis.set_major_locator(FixedLocator(lrs))
+        ax.xaxis.set_major_formatter(LogFormatterSciNotation(base=10, labelOnlyBase=False,
+                                                             minor_thresholds=(np.inf, np.inf)))  # label every one
 
 
 def sweep_figure(sweep: pd.DataFrame, kind: str = "metric") -> Figure:
     """Best validation metric (``kind="metric"``, Fig. 2) or minimum validation loss (``"loss"``, Fig. 3) vs lr."""
     cols = [c for c in ("auc", "dice_od", "dice_oc", "fovea_px") if c in sweep] if kind == "metric" else \
         [f"loss_{t}" for t in ("glaucoma", "od", "oc", "fovea") if f"loss_{t}" in sweep]
-    fig, axes = plt.subplots(1, len(cols), figsize=(3.1 * len(cols), 2.8), squeeze=False)
-    for ax, col in zip(axes[0], cols):
+    ncols = 2 if len(cols) == 4 else max(len(cols), 1)  # four panels as 2 x 2: legible at the book's width
+    nrows = int(np.ceil(len(cols) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 2.7 * nrows), squeeze=False)
+    for ax, col in zip(axes.flat, cols):
         task = TASK_OF.get(col, col.replace("loss_", ""))
         for method, g in sweep.groupby("method", sort=False):
             g = g.sort_values("lr")
             ax.plot(g["lr"], g[col], "o-", color=COLOURS.get(method), label=method)
-        ax.set_xscale("log")
+        log_lr_axis(ax, sweep["lr"])
         label = {"auc": "best AUC (FC)", "dice_od": "best Dice", "dice_oc": "best Dice", "fovea_px": "best error (px)"}
         ax.set(title=TITLES[task], xlabel="learning rate", ylabel=label.get(col, "min. validation loss"))
-    axes[0][0].legend(fontsize=8)
+    for ax in list(axes.flat)[len(cols):]:
+        ax.axis("off")
+    axes[0][0].legend()
     fig.tight_layout()
     return fig
 
@@ -77,10 +101,10 @@ def segmentation_figure(image: np.ndarray, od: np.ndarray, oc: np.ndarray,
         ax.imshow(image.transpose(1, 2, 0)[crop], interpolation="nearest")
         _contour(ax, pod[crop], "yellow" if name != "reference" else "white")
         _contour(ax, poc[crop], "cyan" if name != "reference" else "white", "--" if name == "reference" else "-")
-        ax.set_title(name, fontsize=9)
+        ax.set_title(name)
         ax.axis("off")
     if title:
-        fig.suptitle(title, fontsize=9)
+        fig.suptitle(title, fontsize=style.FONT_SIZE)
     fig.tight_layout()
     return fig
 
@@ -95,11 +119,11 @@ def fovea_figure(image: np.ndarray, target: np.ndarray, pred: np.ndarray, true_x
     for ax, title in zip(axes, ("image", "target map (Gaussian)", "predicted map")):
         ax.plot(*true_xy, "+", color="lime", ms=10, mew=2, label="true fovea")
         ax.plot(*pred_xy, "x", color="cyan", ms=8, mew=2, label="centre of mass")
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title)
         ax.axis("off")
-    axes[0].legend(fontsize=7, loc="lower left")
+    axes[0].legend(loc="lower left")
     fig.tight_layout()
     return fig
 
 
-__all__ = ["COLOURS", "fovea_figure", "roc_figure", "segmentation_figure", "sweep_figure"]
+__all__ = ["COLOURS", "fovea_figure", "log_lr_axis", "roc_figure", "segmentation_figure", "sweep_figure"]

@@ -412,9 +412,13 @@ def bars(preds: dict, test: LandmarkData, train: LandmarkData, label: str = "", 
 
 
 def examples_figure(test: LandmarkData, preds: dict, sigma: float, n: int = 4, seed: int = 0):
-    """Per example: the picture with ground truth (green) and predictions, the predicted bi-distance map with its
+    """Per example: the picture with ground truth (white) and predictions, the predicted bi-distance map with its
     LoG peaks, and the predicted heatmap. Examples drawn at random, never by error."""
     import matplotlib.pyplot as plt
+
+    from ..report import style
+
+    truth, (heatmap, bidist) = style.TRUTH_COLOUR, style.PREDICTION_COLOURS
 
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(len(test), size=min(n, len(test)), replace=False))
@@ -428,22 +432,22 @@ def examples_figure(test: LandmarkData, preds: dict, sigma: float, n: int = 4, s
             ax = axes[r, c]
             ax.imshow(arr, cmap=None if c == 0 else "magma", vmin=None if c == 0 else 0, vmax=None if c == 0 else 1)
             if np.isfinite(test.fovea_xy[i]).all():
-                ax.plot(*test.fovea_xy[i], "+", color="lime", ms=10, mew=2)
+                ax.plot(*test.fovea_xy[i], "+", color=truth, ms=10, mew=2)
             if np.isfinite(test.od_xy[i]).all():
-                ax.plot(*test.od_xy[i], "x", color="lime", ms=8, mew=2)
+                ax.plot(*test.od_xy[i], "x", color=truth, ms=8, mew=2)
             if c == 0:
-                ax.plot(*preds["bidistance"]["fovea"][i], "+", color="red", ms=10, mew=1.5)
-                ax.plot(*preds["bidistance"]["od"][i], "x", color="red", ms=8, mew=1.5)
-                ax.plot(*preds["heatmap"]["fovea"][i], "+", color="deepskyblue", ms=10, mew=1.5)
+                ax.plot(*preds["bidistance"]["fovea"][i], "+", color=bidist, ms=10, mew=1.5)
+                ax.plot(*preds["bidistance"]["od"][i], "x", color=bidist, ms=8, mew=1.5)
+                ax.plot(*preds["heatmap"]["fovea"][i], "+", color=heatmap, ms=10, mew=1.5)
             if c == 1 and len(peaks):
                 ax.plot(peaks[:, 0], peaks[:, 1], "o", mfc="none", mec="cyan", ms=12)
             ax.set_xticks([])
             ax.set_yticks([])
             if r == 0:
-                ax.set_title(title, fontsize=9)
-        axes[r, 0].set_ylabel(str(test.image_id[i]), fontsize=7)
-    fig.suptitle("green: ground truth (+ fovea, x OD centre); red: bi-distance; blue: heatmap; cyan: LoG peaks",
-                 fontsize=8)
+                ax.set_title(title)
+        axes[r, 0].set_ylabel(str(test.image_id[i]), fontsize=style.TICK_SIZE)
+    fig.suptitle("white: ground truth (+ fovea, x OD centre); yellow: bi-distance; blue: heatmap; cyan: LoG peaks",
+                 fontsize=style.TICK_SIZE)
     fig.tight_layout()
     return fig
 

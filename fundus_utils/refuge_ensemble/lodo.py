@@ -426,25 +426,26 @@ def plot_auc(summary: pd.DataFrame, title: str = ""):
     """AUC with 95 % CI per held-out domain (x) for every model (offset markers); in-domain last."""
     import matplotlib.pyplot as plt
 
+    from ..report import style
+
     folds = list(dict.fromkeys(summary["fold"]))
     models = list(dict.fromkeys(summary["model"]))
     fig, ax = plt.subplots(figsize=(2.2 + 1.5 * len(folds), 3.6))
     width = 0.8 / max(len(models), 1)
-    colours = plt.get_cmap("tab10")
+    colours = [c for c in style.PALETTE if c != style.GREY]  # the book's colour-blind cycle (grey: chance line)
     for j, m in enumerate(models):
         part = summary[summary["model"] == m].set_index("fold").reindex(folds)
         x = np.arange(len(folds)) - 0.4 + width * (j + 0.5)
         err = np.vstack([part["auc"] - part["auc_lo"], part["auc_hi"] - part["auc"]])
         ens = m == cls.ENSEMBLE
         ax.errorbar(x, part["auc"], yerr=err, fmt="D" if ens else "o", ms=7 if ens else 5, capsize=2,
-                    color="black" if ens else colours(j), label=m, lw=1.6 if ens else 1)
+                    color="black" if ens else colours[j % len(colours)], label=m, lw=1.6 if ens else 1)
     ax.axhline(0.5, color="0.6", ls=":", lw=1)
     ax.set_xticks(np.arange(len(folds)), [f"{f}\n(held out)" if f != IN_DOMAIN else f for f in folds])
     ax.set_ylabel("AUC (95 % CI)")
     ax.set_ylim(0.2, 1.02)
-    ax.legend(ncol=min(6, len(models)), fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2),
-              frameon=False)
+    ax.legend(ncol=min(4, len(models)), loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title)
     fig.tight_layout()
     return fig

@@ -456,9 +456,13 @@ __all__ = ["DiceLoss", "MODEL_NAMES", "PRIOR", "SegData", "SegResult", "asserted
 def examples_figure(test: SegData, result: SegResult, n: int = 4, post: str = "none", seed: int = 0):
     """Qualitative figure: per example, the disc region, the ground truth, CE-Net and U-Net contours (OD solid, OC dashed).
 
-    Examples are picked at random (``seed``), never by score; the view is the test crop box.
+    Examples are picked at random (``seed``), never by score; the view is the test crop box. Ground truth
+    is drawn in :data:`~fundus_utils.report.style.TRUTH_COLOUR` (white), predictions in the first of
+    :data:`~fundus_utils.report.style.PREDICTION_COLOURS` (sky blue).
     """
     import matplotlib.pyplot as plt
+
+    from ..report.style import PREDICTION_COLOURS, TICK_SIZE, TRUTH_COLOUR
 
     models = [m for m in ("cenet", "unet") if (m, post) in result.masks]
     rng = np.random.default_rng(seed)
@@ -473,7 +477,7 @@ def examples_figure(test: SegData, result: SegResult, n: int = 4, post: str = "n
             ax = axes[r, c]
             ax.imshow(test.images[i])
             if pair is not None:
-                colour = "lime" if c == 1 else "red"
+                colour = TRUTH_COLOUR if c == 1 else PREDICTION_COLOURS[0]
                 for mask, style in zip(pair, ("solid", "dashed")):
                     if mask.any():
                         ax.contour(mask.astype(float), levels=[0.5], colors=colour, linestyles=style, linewidths=1)
@@ -482,8 +486,8 @@ def examples_figure(test: SegData, result: SegResult, n: int = 4, post: str = "n
             ax.set_xticks([])
             ax.set_yticks([])
             if r == 0:
-                ax.set_title(cols[c], fontsize=9)
+                ax.set_title(cols[c])
         d = result.per_image[(models[0], post)].iloc[i]
-        axes[r, 0].set_ylabel(f"{test.image_id[i]}\nvCDR {d['vcdr_ref']:.2f}", fontsize=7)
+        axes[r, 0].set_ylabel(f"{test.image_id[i]}\nvCDR {d['vcdr_ref']:.2f}", fontsize=TICK_SIZE)
     fig.tight_layout()
     return fig

@@ -15,6 +15,7 @@ Then in the book: ``{glue:} table2`` or ``{glue:figure} fig3_roc``. Real-data ru
 glues the last record into any run (see :mod:`.records`).
 """
 from . import paper_values
+from . import style  # noqa: F401  (applies the book's figure style on import: style.py)
 from ._glue import glue
 from .bar_tables import bars
 from .figures import figure
