@@ -46,8 +46,13 @@ def test_table_and_figure_files(cfg: SimpleNamespace) -> None:
     assert caption == "AUC per method" and "data twin" in prov
     fig, ax = plt.subplots()
     ax.plot([0, 1])
-    png = report.figure(fig, "fig1", "A line", cfg)
+    assert report.figure(fig, "fig1", "A line", cfg) is None
+    png = cfg.results_dir / "fig1.png"
     assert "profile smoke" in Image.open(png).text["Description"]
+    from fundus_utils.report.figures import figure_html
+
+    page = figure_html(png.read_bytes(), "fig1", "A <line>", "git abc · profile smoke")
+    assert "alt='A &lt;line&gt;'" in page and "<figcaption>" in page and "profile smoke</small>" in page
     assert png.with_suffix(".provenance.txt").exists()
     with pytest.raises(TypeError, match="expected a pandas DataFrame"):
         report.table([1, 2], "bad", "x", cfg)
@@ -97,7 +102,8 @@ report.figure(fig, "f1", "a figure", cfg)
     glued = {o.metadata["scrapbook"]["name"]: o for o in outputs if "scrapbook" in o.get("metadata", {})}
     assert set(glued) == {"t1", "f1"}
     assert "a table" in glued["t1"].data["text/html"] and "profile smoke" in glued["t1"].data["text/html"]
-    assert "image/png" in glued["f1"].data
+    figure = glued["f1"].data["text/html"]                               # picture, alt text, readable provenance
+    assert "data:image/png;base64," in figure and "<figcaption>" in figure and "profile smoke" in figure
 
 
 def test_paper_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

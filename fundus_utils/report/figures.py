@@ -1,7 +1,8 @@
 """Result figures: save as PNG with provenance, glue into the book, show in the notebook."""
 from __future__ import annotations
 
-from pathlib import Path
+import base64
+import html
 from typing import Any
 
 from matplotlib.figure import Figure
@@ -13,31 +14,39 @@ from .tables import result_path
 DPI = style.DPI
 
 
+def figure_html(png: bytes, name: str, caption: str, prov: str) -> str:
+    """A ``<figure>``: the PNG inline, the caption as its alt text, and a readable caption
+    with the provenance line under it (the glued copy on a book page carries them too)."""
+    src = "data:image/png;base64," + base64.b64encode(png).decode()
+    return (f"<figure class='fundus-figure' id='fig-{html.escape(glue_key(name))}'>"
+            f"<img src='{src}' alt='{html.escape(caption, quote=True)}' style='max-width:100%;height:auto'>"
+            f"<figcaption><b>{html.escape(name)}</b> — {html.escape(caption)}<br>"
+            f"<small style='color:#555'>{html.escape(prov)}</small></figcaption></figure>")
+
+
 def figure(fig: Figure, name: str, caption: str, cfg: Any, source: provenance.Source = None,
-           dpi: int = DPI, close: bool = True) -> Path:
+           dpi: int = DPI, close: bool = True) -> None:
     """Save ``fig`` to ``cfg.results_dir/<name>.png`` and glue it under the key ``name``.
 
-    The provenance line is drawn small under the figure (so the PNG and the glued copy
-    carry it), stored in the PNG's metadata and in ``<name>.provenance.txt`` with the
-    caption. The PNG is saved at the book style's resolution (:data:`.style.DPI`). In a
-    kernel the figure is glued for ``{glue:figure} name`` and shown once (it is closed
-    afterwards so it is not displayed a second time). Returns the PNG path.
+    The caption and the provenance line go to the PNG's metadata and to
+    ``<name>.provenance.txt``; in a kernel the figure is shown and glued as a ``<figure>``
+    (:func:`figure_html`: alt text, caption and provenance in readable text under the
+    picture, not drawn into it), for ``{glue} name`` on a book page. The PNG is saved at the
+    book style's resolution (:data:`.style.DPI`); the figure is closed afterwards so it is
+    not displayed a second time. Returns nothing; :func:`.tables.result_path` names the PNG.
     """
     if not isinstance(fig, Figure):
         raise TypeError(f"report.figure({name!r}): expected a matplotlib Figure, got {type(fig).__name__}")
     prov = provenance.line(cfg, source)
-    fig.text(0.0, 0.0, prov, ha="left", va="top", fontsize=style.MIN_TEXT_SIZE, color="0.45",
-             transform=fig.transFigure, gid="provenance")
     path = result_path(cfg, name, ".png")
     fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata={"Description": f"{caption}\n{prov}"})
     path.with_suffix(".provenance.txt").write_text(f"{caption}\n{prov}\n")
     if in_kernel():
-        glue(glue_key(name), fig, display=True)
-        from IPython.display import Markdown, display
-        display(Markdown(f"**{name}** — {caption}"))
+        from IPython.display import HTML
+
+        glue(glue_key(name), HTML(figure_html(path.read_bytes(), name, caption, prov)), display=True)
     else:
         print(f"{name}: {caption}\n{prov}\nsaved {path}")
     if close:
         import matplotlib.pyplot as plt
         plt.close(fig)
-    return path

@@ -100,8 +100,8 @@ for name, table in tables.items():
 # %% [markdown]
 # ## Examples
 #
-# Randomly drawn test pictures, zoomed to the test crop: ground truth in green, predictions in
-# red (disc solid, cup dashed), before ellipse fitting.
+# Randomly drawn test pictures, zoomed to the test crop: ground truth in white, predictions in
+# sky blue (disc solid, cup dashed), before ellipse fitting.
 
 # %%
 fig = seg.examples_figure(tests[main], results[main], n=4, seed=cfg.seed)
