@@ -8,13 +8,15 @@ JOBS   ?= 2
 TESTS  ?= tests
 RUN_ARGS ?=
 
-.PHONY: venv book test unit nbval lab sync clean distclean help
+.PHONY: venv browser book test unit nbval lab sync clean distclean help
 
 help:
 	@echo "make book   set up .venv, run every notebook (smoke) into executed/, build _build/html"
 	@echo "            (reuses executions stamped by make test / an earlier make book; RUN_ARGS=--force re-runs)"
-	@echo "make test   set up .venv, unit tests + every notebook run through the runner (cached for make book)"
-	@echo "make unit   the unit tests only (no notebooks)"
+	@echo "make test   set up .venv and Chromium, unit tests + every notebook run through the runner (cached for"
+	@echo "            make book), then the book built and opened in headless Chromium (tests/test_book_html.py)"
+	@echo "make browser  install Debian's chromium + chromium-driver if missing (make test does it first)"
+	@echo "make unit   the unit tests only (no notebooks, no browser)"
 	@echo "make nbval  every notebook through nbval (pytest --nbval-lax), as a reader would check them"
 	@echo "make lab    JupyterLab with jupytext pairing (.py <-> .ipynb)"
 	@echo "make sync   regenerate paired .ipynb files from notebooks/*/*.py"
@@ -31,6 +33,20 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 venv: $(STAMP)
 
+# Headless Chromium for tests/test_book_html.py: Debian's chromium + chromium-driver, installed
+# with apt-get when missing (through sudo unless root). Where that is impossible the browser
+# test skips, saying why; under CI (CI set) a failed install fails.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+	  echo "make browser: $$(chromium --version 2>/dev/null | head -1) and chromedriver present"; \
+	else \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  echo "make browser: installing chromium chromium-driver with $${SUDO:-root} apt-get"; \
+	  if $$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; then :; \
+	  elif [ -n "$$CI" ]; then echo "make browser: installing Chromium failed" >&2; exit 1; \
+	  else echo "make browser: could not install Chromium; tests/test_book_html.py will be skipped" >&2; fi; \
+	fi
+
 book: $(STAMP)
 	$(BIN)/python -m fundus_utils.run --profile smoke -j $(JOBS) $(RUN_ARGS)
 	$(BIN)/jupyter-book build . -W -n --keep-going --all
@@ -42,11 +58,13 @@ book: $(STAMP)
 PYTEST = set +e; TQDM_DISABLE=1 FUNDUS_PROGRESS=0 BOOK_JOBS=$(JOBS) $(BIN)/python -m pytest
 NO_TESTS = rc=$$?; if [ $$rc -eq 5 ]; then echo "make $@: pytest collected no tests (exit 5): there must always be tests; failing."; exit 1; fi; exit $$rc
 
-test: $(STAMP)
+# tests/test_book_html.py (marker `book`) runs last: it builds the book from the notebooks just
+# executed and checks every page in headless Chromium (screenshots in _build/screenshots/).
+test: $(STAMP) browser
 	@$(PYTEST) $(TESTS) --durations=25; $(NO_TESTS)
 
 unit: $(STAMP)
-	@$(PYTEST) tests -m "not notebooks" --durations=25; $(NO_TESTS)
+	@$(PYTEST) tests -m "not notebooks and not book" --durations=25; $(NO_TESTS)
 
 nbval: $(STAMP)
 	@$(PYTEST) notebooks --nbval-lax --nbval-current-env --durations=25; $(NO_TESTS)

@@ -1,4 +1,4 @@
-"""Shared pytest hooks: the ``notebooks`` marker and the notebook run's summary at the end; the toc's files."""
+"""Shared pytest hooks: the ``notebooks`` and ``book`` markers (book tests last), the notebook run's summary at the end; the toc's files."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,6 +14,13 @@ NOTEBOOK_SUMMARY = pytest.StashKey[str]()   # set by tests/test_notebooks.py's s
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "notebooks: executes the book's notebooks through fundus_utils.run "
                                        "(deselect with -m 'not notebooks')")
+    config.addinivalue_line("markers", "book: opens the built book in headless Chromium (tests/test_book_html.py); "
+                                       "runs after every other test (deselect with -m 'not book')")
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Move the ``book`` tests last (order otherwise kept): they build the book from what the notebook tests executed."""
+    items[:] = [i for i in items if not i.get_closest_marker("book")] + [i for i in items if i.get_closest_marker("book")]
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
