@@ -17,6 +17,7 @@ checked for:
   element without MathJax output), and any request to a host other than 127.0.0.1;
 - a figure shown at less than half its intended width (its ``width`` attribute, else its
   natural width);
+- a table wider than the text column that does not scroll sideways (is cut at the edge);
 - the reader affordances: one search entry point, "Previous" from a paper's first
   notebook to its overview page, the execution-status table.
 
@@ -130,7 +131,7 @@ def make_driver():
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-dev-shm-usage", "--hide-scrollbars", "--force-device-scale-factor=1",
+                "--disable-dev-shm-usage", "--force-device-scale-factor=1",
                 f"--window-size={WIDTH},{HEIGHT}",
                 # the network is off: every host name but the local server fails to resolve
                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
@@ -182,6 +183,13 @@ out.figures = [...art.querySelectorAll('img')].filter(i => i.naturalWidth > 0 &&
 });
 out.search_controls = [...document.querySelectorAll('.search-button-field, button.search-button, .bd-search')]
   .filter(visible).map(e => e.className);
+const column = (document.querySelector('.bd-article') || art).getBoundingClientRect();
+out.tables_cut = [...art.querySelectorAll('table')].filter(t => {
+  if (!visible(t) || t.getBoundingClientRect().right <= column.right + 2) return false;
+  for (let el = t.parentElement; el && el !== document.body; el = el.parentElement)
+    if (['auto', 'scroll'].includes(getComputedStyle(el).overflowX)) return false;   // it scrolls
+  return true;
+}).map(t => (t.id || t.className || 'table') + ': ' + t.innerText.trim().slice(0, 60).replace(/\s+/g, ' '));
 const prev = document.querySelector('a.left-prev');
 out.prev = prev ? prev.href : null;
 out.height = Math.max(document.documentElement.scrollHeight, document.body.scrollHeight);
@@ -379,6 +387,12 @@ def test_figures_keep_their_width(book) -> None:
                           f"(natural {f['natural']} px) - under half"
                           for f in page.data["figures"] if f["intended"] >= 64 and f["rendered"] < 0.5 * f["intended"]]
     report("figure narrower than half its intended width", failures)
+
+
+def test_wide_tables_scroll(book) -> None:
+    failures = {path: [f"wider than the text column and not in a scrolling box: {t}" for t in p.data["tables_cut"]]
+                for path, p in book["pages"].items()}
+    report("wide table cut at the right edge", failures)
 
 
 def test_one_search_box(book) -> None:
