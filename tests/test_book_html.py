@@ -4,7 +4,8 @@ Runs after every notebook test of the session (``conftest.py`` moves the ``book`
 tests last), so ``make test`` executes the notebooks, builds the book from them and then
 opens every page. The book is (re)built with ``jupyter-book build . -W -n --keep-going
 --all`` when ``_build/html`` is missing, older than ``executed/`` or the book's sources, or
-its last build here failed; it is served from 127.0.0.1 (``http.server`` in a thread) with
+its last build failed (a failed build is a failure of its own, and its pages are still
+checked); it is served from 127.0.0.1 (``http.server`` in a thread) with
 every other host unresolvable (the network is off for the browser), and each page is
 checked for:
 
@@ -65,7 +66,22 @@ pytestmark = [
 # Known failures caused by files this test's owner does not own: {check: {page: issue}}.
 # A check whose every failing page is listed here is reported as xfail, naming the issue;
 # any other failing page fails it.
-KNOWN: dict[str, dict[str, str]] = {}
+# Remove an entry once its page passes; a page not listed still fails the check.
+_NAN_BARS = ("bars tables show 'nan' for p_delong on non-AUC bars (and MTL's parameter table for the paper's "
+             "missing MTL count): fundus_utils bars/report tables and book/papers/*.md, not this test's files")
+_WIDE_FIG = ("figures saved about 1600-1700 px wide are shown at ~770 px (< half): fundus_utils/report figure "
+             "size/dpi, not this test's files")
+KNOWN: dict[str, dict[str, str]] = {
+    "'nan' in a table of a paper page": {
+        "book/papers/mtl_glaucoma.html": _NAN_BARS,
+        "book/papers/refuge_ensemble.html": _NAN_BARS,
+    },
+    "figure narrower than half its intended width": {
+        "executed/synthetic/01_simulator.html": _WIDE_FIG,
+        "executed/synthetic/02_sim_to_real.html": _WIDE_FIG,
+        "executed/datasets/01_public_datasets.html": _WIDE_FIG,
+    },
+}
 
 
 # --------------------------------------------------------------------------- build + serve
@@ -82,28 +98,37 @@ def _newest_mtime(paths: list[Path]) -> float:
     return newest
 
 
-def build_if_stale() -> str:
-    """Build ``_build/html`` unless it is newer than executed/ and the book's sources."""
+def build_if_stale() -> tuple[str, list[str]]:
+    """Build ``_build/html`` unless it is newer than executed/ and the book's sources.
+
+    Returns what was done and the build's warnings/errors (empty when it passed or was up to
+    date). A failed build (``-W``: any warning) leaves ``_build/.book_build_failed``, so the
+    next run builds again; ``--keep-going`` still writes every page, and the pages are
+    browser-tested all the same.
+    """
     executed = ROOT / "executed"
     if not any(executed.glob("*/*.ipynb")):
         pytest.skip("no executed notebooks in executed/: run `make book` (or `make test`) first")
     index = HTML / "index.html"
     inputs = [executed, ROOT / "book", ROOT / "_config.yml", ROOT / "_toc.yml"]
     if index.exists() and not FAILED_BUILD.exists() and index.stat().st_mtime >= _newest_mtime(inputs):
-        return "up to date"
+        return "up to date", []
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb) if jb.exists() else "jupyter-book", "build", ".", "-W", "-n", "--keep-going", "--all"]
     t0 = time.time()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if proc.returncode != 0:
-        FAILED_BUILD.parent.mkdir(parents=True, exist_ok=True)
-        FAILED_BUILD.write_text(proc.stdout[-20000:] + proc.stderr[-20000:])
-        lines = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr).splitlines()
-        problems = [x for x in lines if re.search(r"WARNING|ERROR|CRITICAL|Traceback|Exception", x)]
-        pytest.fail(f"`{' '.join(cmd)}` failed (status {proc.returncode}); the book was not browser-tested.\n"
-                    + "\n".join(problems[:40] or lines[-40:]), pytrace=False)
-    FAILED_BUILD.unlink(missing_ok=True)
-    return f"built in {time.time() - t0:.0f} s"
+    note = f"built in {time.time() - t0:.0f} s"
+    if proc.returncode == 0:
+        FAILED_BUILD.unlink(missing_ok=True)
+        return note, []
+    FAILED_BUILD.parent.mkdir(parents=True, exist_ok=True)
+    FAILED_BUILD.write_text(proc.stdout[-20000:] + proc.stderr[-20000:])
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr).splitlines()
+    problems = [x for x in lines if re.search(r"WARNING|ERROR|CRITICAL|Traceback|Exception", x)]
+    problems = problems or [f"exit status {proc.returncode}; last lines:"] + lines[-20:]
+    if not index.exists():
+        pytest.fail(f"`{' '.join(cmd)}` failed and wrote no book:\n" + "\n".join(problems[:40]), pytrace=False)
+    return note + f" (FAILED, status {proc.returncode})", problems
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -233,7 +258,7 @@ def is_notebook(path: str) -> bool:
 @pytest.fixture(scope="module")
 def book(server) -> dict:
     """Visit every page once; the tests below read what was found."""
-    build_note = build_if_stale()
+    build_note, build_problems = build_if_stale()
     t0 = time.time()
     SHOTS.mkdir(parents=True, exist_ok=True)
     driver = make_driver()
@@ -265,7 +290,7 @@ def book(server) -> dict:
     maths = sum(1 for p in pages.values() if p.data.get("math_total"))
     print(f"\nbook: {build_note}; {len(pages)} pages visited in {time.time() - t0:.0f} s "
           f"({maths} with maths); screenshots in {SHOTS}")
-    return {"pages": pages, "statuses": statuses, "server": server}
+    return {"pages": pages, "statuses": statuses, "server": server, "build_problems": build_problems}
 
 
 def check_links(pages: dict[str, Page], server: str) -> dict[str, int]:
@@ -304,10 +329,18 @@ def report(check: str, failures: dict[str, list[str]]) -> None:
 
 
 def rel(url: str, server: str) -> str:
+    if url.startswith("data:"):
+        return f"an inline {url[5:url.find(';')] or 'data'} image ({len(url)} characters of data: URI)"
     return urllib.parse.unquote(url.removeprefix(server + "/"))
 
 
 # --------------------------------------------------------------------------- the checks
+
+def test_book_builds_without_warnings(book) -> None:
+    problems = book["build_problems"]
+    assert not problems, ("`jupyter-book build . -W -n --keep-going --all` failed (the pages were browser-tested "
+                          "all the same):\n" + "\n".join(problems[:40]))
+
 
 def test_local_links_and_images_resolve(book) -> None:
     server, statuses = book["server"], book["statuses"]
