@@ -128,7 +128,9 @@ def bars_table(bars: Sequence[Bar]) -> pd.DataFrame:
         rows.append(r)
     df = pd.DataFrame(rows).set_index("name")
     if df["p_delong"].isna().all():
-        df = df.drop(columns="p_delong")
+        return df.drop(columns="p_delong")
+    # DeLong's p exists for AUC comparisons only: say so in the other rows instead of "nan"
+    df["p_delong"] = [f"{p:.3g}" if np.isfinite(p) else "not an AUC" for p in df["p_delong"].astype(float)]
     return df
 
 

@@ -14,12 +14,18 @@ from .tables import result_path
 DPI = style.DPI
 
 
-def figure_html(png: bytes, name: str, caption: str, prov: str) -> str:
+def figure_html(png: bytes, name: str, caption: str, prov: str, dpi: int = DPI) -> str:
     """A ``<figure>``: the PNG inline, the caption as its alt text, and a readable caption
-    with the provenance line under it (the glued copy on a book page carries them too)."""
+    with the provenance line under it (the glued copy on a book page carries them too).
+
+    The picture's width is its size in inches at the CSS 96 px per inch (the PNG holds
+    ``dpi / 96`` as many pixels, sharp on high-density screens), at most the column's.
+    """
     src = "data:image/png;base64," + base64.b64encode(png).decode()
+    width = round(int.from_bytes(png[16:20], "big") * 96 / dpi)  # the PNG header's width, in CSS px
     return (f"<figure class='fundus-figure' id='fig-{html.escape(glue_key(name))}'>"
-            f"<img src='{src}' alt='{html.escape(caption, quote=True)}' style='max-width:100%;height:auto'>"
+            f"<img src='{src}' alt='{html.escape(caption, quote=True)}' width='{width}' "
+            f"style='max-width:100%;height:auto'>"
             f"<figcaption><b>{html.escape(name)}</b> — {html.escape(caption)}<br>"
             f"<small style='color:#555'>{html.escape(prov)}</small></figcaption></figure>")
 
@@ -44,7 +50,7 @@ def figure(fig: Figure, name: str, caption: str, cfg: Any, source: provenance.So
     if in_kernel():
         from IPython.display import HTML
 
-        glue(glue_key(name), HTML(figure_html(path.read_bytes(), name, caption, prov)), display=True)
+        glue(glue_key(name), HTML(figure_html(path.read_bytes(), name, caption, prov, dpi)), display=True)
     else:
         print(f"{name}: {caption}\n{prov}\nsaved {path}")
     if close:

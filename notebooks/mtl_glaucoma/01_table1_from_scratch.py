@@ -164,8 +164,8 @@ report.table(tables.vcdr_measures(summ), "mtl_table1_vcdr",
 import pandas as pd
 
 full = pd.DataFrame({"parameters (M)": [count_parameters(MTLUNet(width=64)) / 1e6, stl_parameter_count(width=64) / 1e6],
-                     "paper (M)": [None, 61.2]}, index=["MTL network (any scheme)", "STL (sum of 4 networks)"])
+                     "paper (M)": ["not reported", "61.2"]}, index=["MTL network (any scheme)", "STL (sum of 4 networks)"])
 full["ratio to MTL"] = full["parameters (M)"] / full["parameters (M)"].iloc[0]
-report.table(full.round(2), "mtl_params_full_width", "Parameters at the paper's network width.", cfg)
+report.table(full.round(2), "mtl_params_full_width", "Parameters at the paper's network width.", cfg, precision=2)
 report.glue("mtl_params_mtl_m", f"{full.iloc[0, 0]:.1f} M", display=False)
 report.glue("mtl_params_stl_m", f"{full.iloc[1, 0]:.1f} M", display=False)
