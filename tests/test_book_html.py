@@ -67,14 +67,7 @@ pytestmark = [
 # A check whose every failing page is listed here is reported as xfail, naming the issue;
 # any other failing page fails it.
 # Remove an entry once its page passes; a page not listed still fails the check.
-KNOWN: dict[str, dict[str, str]] = {
-    "'nan' in a table of a paper page": {
-        "book/papers/mtl_glaucoma.html": (
-            "the recorded real-profile table mtl_real_paired_recorded (book/papers/recorded/"
-            "mtl_glaucoma_real_refuge_paired.csv, glued on book/papers/mtl_glaucoma.md) shows p_delong 'nan' "
-            "on its three Dice/vCDR rows"),
-    },
-}
+KNOWN: dict[str, dict[str, str]] = {}
 
 
 # --------------------------------------------------------------------------- build + serve

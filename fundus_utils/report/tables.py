@@ -38,7 +38,7 @@ def table(df: pd.DataFrame, name: str, caption: str, cfg: Any, source: provenanc
     if in_kernel():
         cap = (f"<b>{html.escape(name)}</b> — {html.escape(caption)}<br>"
                f"<small style='color:#666'>{html.escape(prov)}</small>")
-        styler = df.style.set_caption(cap).format(precision=precision)
+        styler = df.style.set_caption(cap).format(precision=precision, na_rep="—")  # an empty cell, not "nan"
         if not index:
             styler = styler.hide(axis="index")
         glue(glue_key(name), styler, display=True)
