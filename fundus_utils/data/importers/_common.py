@@ -273,3 +273,12 @@ def merged_label_values(paths: Iterable[Path], read_one) -> dict[str, dict[str, 
                 source[image_id, key] = path
     return merged
 
+
+def refuse_orphans(root: Path, images: Iterable[str], **masks_by_kind: Iterable[str]) -> None:
+    """Raise :class:`DataError` naming the first mask ids (per kind) that match no image id."""
+    images = set(images)
+    for kind, found in masks_by_kind.items():
+        orphans = sorted(set(found) - images)
+        if orphans:
+            raise DataError(f"{root}: {kind.replace('_', ' ')} masks without an image: {orphans[:5]}")
+

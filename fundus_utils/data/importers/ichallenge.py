@@ -35,7 +35,7 @@ import pandas as pd
 from ..errors import DataError
 from ..registry import register
 from ._common import (build_table, index_by_stem, label_files, merged_label_values, norm, parse_binary, parse_number,
-                      read_label_file, unknown_ids, walk_files)
+                      read_label_file, refuse_orphans, unknown_ids, walk_files)
 
 ID_RE = re.compile(r"^[A-Z]\d{4}$")
 SPLIT = {"V": "val", "T": "test"}
@@ -100,10 +100,7 @@ def load_ichallenge(root: Path, dataset: str, label: str, positive: str) -> pd.D
     lesions_by_id = {kind: index_by_stem(files) for kind, files in sorted(lesions.items())}
     if not images_by_id:
         raise DataError(f"{root}: no {dataset} images (<letter>NNNN.jpg)")
-    for kind, found in [("disc", masks_by_id), *lesions_by_id.items()]:
-        orphans = sorted(set(found) - set(images_by_id))
-        if orphans:
-            raise DataError(f"{root}: {kind} masks without an image: {orphans[:5]}")
+    refuse_orphans(root, images_by_id, disc=masks_by_id, **lesions_by_id)
     sheet = _spreadsheets(root, images_by_id)
     rows: list[dict[str, Any]] = []
     for image_id, path in images_by_id.items():

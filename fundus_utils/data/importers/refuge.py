@@ -37,7 +37,7 @@ import pandas as pd
 from ..errors import DataError
 from ..registry import register
 from ._common import (build_table, image_size, index_by_stem, label_files, merged_label_values, norm, parse_binary,
-                      parse_number, pick_column, read_label_file, unknown_ids, walk_files)
+                      parse_number, pick_column, read_label_file, refuse_orphans, unknown_ids, walk_files)
 
 ID_RE = re.compile(r"^([gn]\d{4}|[VT]\d{4})$")
 SPLIT = {"g": "train", "n": "train", "V": "val", "T": "test"}
@@ -114,9 +114,7 @@ def load_refuge(root: Path) -> pd.DataFrame:
     images, masks = _find_files(root)
     if not images:
         raise DataError(f"{root}: no REFUGE images (g0001.jpg, V0001.jpg, T0001.jpg, ...) found")
-    orphans = sorted(set(masks) - set(images))
-    if orphans:
-        raise DataError(f"{root}: masks without an image: {orphans[:5]}")
+    refuse_orphans(root, images, disc_and_cup=masks)
     labels = _label_tables(root, images)
     rows: list[dict[str, Any]] = []
     for image_id, path in images.items():
