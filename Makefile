@@ -8,7 +8,7 @@ JOBS   ?= 2
 TESTS  ?= tests
 RUN_ARGS ?=
 
-.PHONY: venv browser book test unit nbval lab sync clean distclean help
+.PHONY: venv browser mathjax book test unit nbval lab sync clean distclean help
 
 help:
 	@echo "make book   set up .venv, run every notebook (smoke) into executed/, build _build/html"
@@ -47,9 +47,29 @@ browser:
 	  else echo "make browser: could not install Chromium; tests/test_book_html.py will be skipped" >&2; fi; \
 	fi
 
+# MathJax 3.2.2 for offline maths (book/_static/mathjax/PROVENANCE.txt): fetched from the npm
+# registry once, checked against the tarball's SHA-256, three paths unpacked; not tracked
+# (1.2 MB of minified JavaScript).
+MATHJAX     := book/_static/mathjax
+MATHJAX_TGZ := mathjax-3.2.2.tgz
+MATHJAX_SHA := 1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09
+
+$(MATHJAX)/tex-mml-chtml.js:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cd "$$tmp" && \
+	  npm pack mathjax@3.2.2 --silent >/dev/null && \
+	  echo "$(MATHJAX_SHA)  $(MATHJAX_TGZ)" | sha256sum -c --quiet && \
+	  tar -xzf $(MATHJAX_TGZ) package/LICENSE package/es5/tex-mml-chtml.js package/es5/output/chtml/fonts/woff-v2 && \
+	  mkdir -p "$(CURDIR)/$(MATHJAX)/output/chtml/fonts" && \
+	  cp -r package/es5/output/chtml/fonts/woff-v2 "$(CURDIR)/$(MATHJAX)/output/chtml/fonts/" && \
+	  cp package/LICENSE "$(CURDIR)/$(MATHJAX)/LICENSE" && \
+	  cp package/es5/tex-mml-chtml.js "$(CURDIR)/$@"
+	@echo "make: MathJax 3.2.2 unpacked into $(MATHJAX)/"
+
+mathjax: $(MATHJAX)/tex-mml-chtml.js
+
 # A failed build leaves _build/.book_build_failed, so tests/test_book_html.py rebuilds instead
 # of browser-testing the HTML of a failed build (whose index.html is fresh all the same).
-book: $(STAMP)
+book: $(STAMP) mathjax
 	$(BIN)/python -m fundus_utils.run --profile smoke -j $(JOBS) $(RUN_ARGS)
 	$(BIN)/jupyter-book build . -W -n --keep-going --all || { mkdir -p _build; touch _build/.book_build_failed; exit 1; }
 	@rm -f _build/.book_build_failed
@@ -63,7 +83,7 @@ NO_TESTS = rc=$$?; if [ $$rc -eq 5 ]; then echo "make $@: pytest collected no te
 
 # tests/test_book_html.py (marker `book`) runs last: it builds the book from the notebooks just
 # executed and checks every page in headless Chromium (screenshots in _build/screenshots/).
-test: $(STAMP) browser
+test: $(STAMP) browser mathjax
 	@$(PYTEST) $(TESTS) --durations=25; $(NO_TESTS)
 
 unit: $(STAMP)
