@@ -128,10 +128,8 @@ def bars_table(bars: Sequence[Bar]) -> pd.DataFrame:
         rows.append(r)
     df = pd.DataFrame(rows).set_index("name")
     if df["p_delong"].isna().all():
-        return df.drop(columns="p_delong")
-    # DeLong's p exists for AUC comparisons only: say so in the other rows instead of "nan"
-    df["p_delong"] = [f"{p:.3g}" if np.isfinite(p) else "not an AUC" for p in df["p_delong"].astype(float)]
-    return df
+        df = df.drop(columns="p_delong")
+    return df  # DeLong's p exists for AUC bars only; report.table shows the others' empty cells as "—"
 
 
 def named(bars: Sequence[Bar], prefixes: Sequence[str], setting: str) -> list[bool]:

@@ -16,6 +16,7 @@ cached on disk per (architecture, width, settings).
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
@@ -84,9 +85,6 @@ def pretrain_standin(arch: str, cfg) -> dict[str, torch.Tensor]:
     settings = dict(cfg.pretrain)
     side = settings.get("resnet_size", settings["size"]) if arch == "res34_unet" else settings["size"]
     size = (side, side)
-    key = {"what": "standin", "arch": arch, "width": cfg.width if arch == "mtl_unet" else cfg.resunet_width,
-           **settings}
-
     seed = settings.get("seed", 0) + 1000 * int(cfg.seed)  # the notebook's seed override reaches pretraining too
 
     def compute():
@@ -102,7 +100,14 @@ def pretrain_standin(arch: str, cfg) -> dict[str, torch.Tensor]:
         acc = float(learn.recorder.values[-1][-1])
         return {"state": {k: v.detach().cpu() for k, v in enc.state_dict().items()}, "accuracy": acc}
 
-    return result_cache.cached(cache_path(cfg, "pretrain", key), compute)
+    return result_cache.cached(standin_path(arch, cfg), compute)
+
+
+def standin_path(arch: str, cfg) -> Path:
+    """The result-cache entry of :func:`pretrain_standin` (architecture, width, ``cfg.pretrain``)."""
+    return cache_path(cfg, "pretrain", {"what": "standin", "arch": arch,
+                                        "width": cfg.width if arch == "mtl_unet" else cfg.resunet_width,
+                                        **dict(cfg.pretrain)})
 
 
 def encoder_init(cfg, arch: str = "mtl_unet") -> tuple[str, Callable | None]:
@@ -127,7 +132,8 @@ def encoder_inits(cfg, archs: Sequence[str]) -> dict[str, tuple[str, Callable | 
     """:func:`encoder_init` for each of ``archs``; stand-in pretrainings run side by side
     (``cfg.parallel_runs`` workers; each is seeded, so the weights do not depend on it)."""
     if cfg.pretrain != "imagenet":
-        in_parallel(lambda arch: pretrain_standin(arch, cfg)["accuracy"], list(archs), cfg.parallel_runs)  # fills the cache
+        missing = [arch for arch in archs if not standin_path(arch, cfg).is_file()]  # workers only for these
+        in_parallel(lambda arch: pretrain_standin(arch, cfg)["accuracy"], missing, cfg.parallel_runs)  # fills the cache
     return {arch: encoder_init(cfg, arch) for arch in archs}
 
 
