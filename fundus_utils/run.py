@@ -45,6 +45,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import book_status
 from .config import REPO_ROOT  # config and files import nothing heavy: the runner stays light
 from .files import folder_identity, library_digest, locked, sha256_file, write_atomic
 
@@ -540,6 +541,7 @@ def run(profile: str, only: list[str] | None = None, data: str | None = None, jo
         if r.status == "pending":
             r.status = "cancelled"
     print(summarise(flat, out))
+    book_status.write(out, results_root(job.env), root)
     return flat
 
 

@@ -32,11 +32,59 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 
 def toc_files() -> list[str]:
-    """Every ``file`` entry of ``_toc.yml``, in the book's order."""
+    """The ``root`` and every ``file`` entry of ``_toc.yml``, in the book's order."""
     def walk(node: object) -> list[str]:
         if isinstance(node, dict):
             return ([node["file"]] if "file" in node else []) + [f for v in node.values() for f in walk(v)]
         if isinstance(node, list):
             return [f for item in node for f in walk(item)]
         return []
-    return walk(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [toc["root"], *walk(toc)]
+
+
+def toc_parents() -> dict[str, str]:
+    """``{section file: its chapter's file}`` for the toc's sections (a paper's notebooks -> its page)."""
+    parents: dict[str, str] = {}
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for s in node.get("sections", []):
+                parents[s["file"]] = node["file"]
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+    walk(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+    return parents
+
+
+def page_title(toc_file: str) -> str:
+    """The '# Title' of a toc entry (``executed/<ch>/<nb>`` reads ``notebooks/<ch>/<nb>.py``)."""
+    path = (ROOT / "notebooks" / f"{toc_file.removeprefix('executed/')}.py" if toc_file.startswith("executed/")
+            else ROOT / f"{toc_file}.md")
+    for line in path.read_text().splitlines():
+        line = line.removeprefix("# ") if path.suffix == ".py" else line
+        if line.startswith("# "):
+            return line[2:].strip()
+    raise ValueError(f"{path}: no '# Title' line")
+
+
+def notebook_navigation(toc_file: str) -> str:
+    """The closing Markdown of a notebook: back to its paper's page (if it has one), on to the
+    next page of the toc; links relative to ``notebooks/<chapter>/`` (= ``executed/<chapter>/``),
+    so they work in JupyterLab and in the built book alike."""
+    def link(target: str) -> str:
+        if target.startswith("executed/"):
+            chapter, name = target.removeprefix("executed/").split("/")
+            here = toc_file.removeprefix("executed/").split("/")[0]
+            return f"{name}.ipynb" if chapter == here else f"../{chapter}/{name}.ipynb"
+        return f"../../{target}.md"
+
+    files = toc_files()
+    parent = toc_parents().get(toc_file)
+    later = files[files.index(toc_file) + 1:]
+    parts = [f"[← Back to the paper: {page_title(parent)}]({link(parent)})"] if parent else []
+    parts += [f"[Next: {page_title(later[0])} →]({link(later[0])})"] if later else []
+    return " · ".join(parts)

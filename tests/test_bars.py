@@ -142,3 +142,10 @@ def test_named_bars_by_prefix_and_typos_refused() -> None:
     assert named(bars, ("PCGrad: OC",), "reported_bars") == [True, False, False]
     with pytest.raises(ValueError, match="reported_bars: no bar is named"):
         named(bars, ("PCgrad",), "reported_bars")
+
+
+def test_verdict_reads_the_interval() -> None:
+    from fundus_utils.evaluation import verdict
+
+    assert verdict(0.01, 0.2).startswith("better") and verdict(-0.2, -0.01).startswith("worse")
+    assert verdict(-0.1, 0.1).startswith("no difference") and verdict(float("nan"), 0.1).startswith("not computed")

@@ -45,7 +45,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import toc_files
+from conftest import page_title, toc_files, toc_parents
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
@@ -201,6 +201,8 @@ out.tables_cut = [...art.querySelectorAll('table')].filter(t => {
     if (['auto', 'scroll'].includes(getComputedStyle(el).overflowX)) return false;   // it scrolls
   return true;
 }).map(t => (t.id || t.className || 'table') + ': ' + t.innerText.trim().slice(0, 60).replace(/\s+/g, ' '));
+out.labels = [...art.querySelectorAll('.fundus-label')].map(e => [e.dataset.kind, e.innerText.trim()]);
+out.anchors = [...art.querySelectorAll('a[href]')].map(a => [a.innerText.trim(), a.href]);
 const prev = document.querySelector('a.left-prev');
 out.prev = prev ? prev.href : null;
 out.height = Math.max(document.documentElement.scrollHeight, document.body.scrollHeight);
@@ -439,6 +441,41 @@ def test_status_page_lists_every_notebook(book) -> None:
     listed = [f.removeprefix("executed/") for f in toc_files() if f.startswith("executed/")]
     missing = [label for label in listed if label not in cells]
     assert not missing, f"book/status.html: the run summary table lacks {missing}"
+
+
+def test_captions_numbered(book) -> None:
+    """Every glued table and figure caption carries its number on the page (Table 1., 2., ...)."""
+    failures = {}
+    for path, page in book["pages"].items():
+        seen: dict[str, int] = {}
+        bad = []
+        for kind, text in page.data["labels"]:
+            seen[kind] = seen.get(kind, 0) + 1
+            if text != f"{kind} {seen[kind]}.":
+                bad.append(f"caption label {text!r}, expected '{kind} {seen[kind]}.'")
+        failures[path] = bad
+    report("numbered caption labels", failures)
+
+
+def test_notebooks_link_back_to_their_paper(book) -> None:
+    server = book["server"]
+    failures = {}
+    for toc_file, parent in toc_parents().items():
+        page = book["pages"].get(f"{toc_file}.html")
+        if page is None or not is_notebook(page.path):
+            continue
+        backs = [rel(href, server).split("#")[0] for text, href in page.data["anchors"] if text.startswith("← Back to the paper")]
+        failures[page.path] = [] if f"{parent}.html" in backs else [f"no '← Back to the paper' link to {parent}.html"]
+    report("a notebook links back to its paper's page", failures)
+
+
+def test_landing_page_lists_every_paper(book) -> None:
+    from fundus_utils.book_status import paper_pages
+
+    page = book["pages"].get(f"{toc_files()[0]}.html")
+    cells = [c for t in page.data["tables"] for c in t]
+    missing = [page_title(p) for p in paper_pages() if page_title(p) not in cells]
+    assert not missing, f"{page.path}: the status table lacks {missing}"
 
 
 def test_screenshots_saved(book) -> None:

@@ -14,7 +14,7 @@ import jupytext
 import nbformat
 import pytest
 
-from conftest import toc_files
+from conftest import notebook_navigation, toc_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "notebooks").glob("*/[0-9][0-9]_*.py"))
@@ -52,6 +52,23 @@ def test_title_and_parameters_cell(py: Path) -> None:
         f'{py}: the parameters cell must set profile = "smoke"'
     assert re.search(r'^overrides\s*=\s*\{\}', params[0].source, re.M), \
         f'{py}: the parameters cell must set overrides = {{}} (papermill sets any setting through it)'
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=IDS)
+def test_ends_with_summary_and_navigation(py: Path) -> None:
+    """A '## Summary' in words, ``report.summary(cfg)`` (input hidden: the run's bars and
+    results), then the links back to the paper's page and on to the next page of the toc."""
+    cells = jupytext.read(py).cells
+    nav = notebook_navigation(f"executed/{py.parent.name}/{py.stem}")
+    assert len(cells) >= 3, f"{py}: too short to end with a summary"
+    words, box, links = cells[-3:]
+    assert words.cell_type == "markdown" and words.source.lstrip().startswith("## Summary"), \
+        f"{py}: the third-last cell must be Markdown starting with '## Summary'"
+    assert box.cell_type == "code" and box.source.strip() == "report.summary(cfg)" \
+        and "remove-input" in box.metadata.get("tags", []), \
+        f'{py}: the second-last cell must be `report.summary(cfg)` tagged remove-input (`# %% tags=["remove-input"]`)'
+    assert links.cell_type == "markdown" and links.source.strip() == nav, \
+        f"{py}: the last cell must be the navigation Markdown (from _toc.yml):\n{nav}"
 
 
 def test_toc_lists_every_notebook_and_nothing_else() -> None:

@@ -299,3 +299,21 @@ def test_asserted_bars_follow_the_configured_scopes():
         lodo.asserted(bars, ("lodo",))
     for profile in ("smoke", "real", "full"):  # every profile names known scopes
         lodo.asserted(bars, config.load("refuge_ensemble", profile).cls.asserted_bars)
+
+
+def test_at_a_glance_reads_the_chapter_results(tmp_path) -> None:
+    import pandas as pd
+    from types import SimpleNamespace
+
+    from fundus_utils.refuge_ensemble import glance
+
+    cfg = SimpleNamespace(results_dir=tmp_path, profile="smoke")
+    pd.DataFrame({"name": ["OC Dice, CE-Net vs shape prior (twin)", "OD Dice, CE-Net vs shape prior (twin)"],
+                  "method": [0.8, 0.9], "baseline": [0.7, 0.9], "gain": [0.1, 0.0], "lo": [0.05, -0.01],
+                  "hi": [0.15, 0.01], "n": [75, 75]}).to_csv(tmp_path / "re_seg_bars.csv", index=False)
+    table = glance.at_a_glance(cfg)
+    assert len(table) == len(glance.CLAIMS) and (table["paper"] == glance.NOT_GIVEN).all()
+    cup = table.loc["CE-Net segments the optic cup"]
+    assert "0.800 vs 0.700, gain +0.100 [+0.050, +0.150] (n = 75)" in cup.iloc[1] and cup.iloc[3].startswith("better")
+    assert table.loc["CE-Net segments the optic disc"].iloc[3].startswith("no difference")
+    assert table.loc["bi-distance regression locates the fovea"].iloc[1].startswith("not run (notebook 03")

@@ -141,3 +141,57 @@ def test_bars_table_then_asserts_only_the_asserted(cfg: SimpleNamespace) -> None
         report.bars([good, bad], "demo_bars", "two bars", cfg)  # default: every bar asserted
     with pytest.raises(ValueError, match="2 bars but 1 asserted flags"):
         report.bars([good, bad], "demo_bars", "two bars", cfg, asserted=[True])
+
+
+def test_summary_counts_what_the_run_produced(cfg: SimpleNamespace, capsys: pytest.CaptureFixture) -> None:
+    from fundus_utils.evaluation import paired_mean
+    from fundus_utils.report.summary import bars_sentence
+
+    report.start(cfg, source="twin")
+    report.table(pd.DataFrame({"x": [1.0]}), "t1", "first table", cfg)
+    report.table(pd.DataFrame({"x": [2.0]}), "t1", "first table, run again", cfg)   # a cell re-run: one entry
+    good = paired_mean("good", [0.9, 0.8, 0.85, 0.95], [0.1, 0.2, 0.15, 0.1])
+    bad = paired_mean("bad", [0.1, 0.2, 0.15, 0.1], [0.9, 0.8, 0.85, 0.95])
+    report.bars([good, bad], "b1", "bars", cfg, asserted=[True, False])
+    assert report.summary(cfg) is None
+    text = capsys.readouterr().out
+    assert "2 tables and 0 figures" in text and "first table, run again" in text
+    assert "1 of 1 asserted bars passed (1 table); 0 of 1 reported-only bars passed." in text
+    assert bars_sentence({}).startswith("No bars")
+    report.start(cfg)                                                       # a new run starts empty
+    assert not provenance.current().results and not provenance.current().bars
+
+
+def test_caption_labels_numbered_per_page() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("numbered_captions", Path(__file__).parent.parent / "book" / "_ext" / "numbered_captions.py")
+    ext = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ext)
+    from fundus_utils.report.tables import label
+
+    body = f"<p>{label('Table')} a</p><p>{label('Figure')} b</p><p>{label('Table')} c</p>"
+    out = ext.number_labels(body)
+    assert [s.split(">")[1] for s in out.split("<span")[1:]] == ["Table 1.</span", "Figure 1.</span", "Table 2.</span"]
+    assert ext.number_labels(out) == out                                    # filled labels are left alone
+
+
+def test_book_status_rows(tmp_path: Path) -> None:
+    from fundus_utils import book_status
+
+    out, results, notebooks = tmp_path / "executed", tmp_path / "results", tmp_path / "notebooks"
+    (notebooks / "mtl_glaucoma").mkdir(parents=True)
+    for stem in ("01_a", "02_b"):
+        (notebooks / "mtl_glaucoma" / f"{stem}.py").write_text("# %%\n")
+    (results / "mtl_glaucoma").mkdir(parents=True)
+    pd.DataFrame({"bar": ["x", "y", "z"], "passed": [True, True, False], "asserted": [True, True, False]}).to_csv(
+        results / "mtl_glaucoma" / "bars.csv", index=False)
+    (out / "mtl_glaucoma").mkdir(parents=True)
+    (out / "mtl_glaucoma" / "status.csv").write_text("notebook,status\n01_a,ok\n02_b,failed\n")
+    (out / "mtl_glaucoma" / "01_a.stamp.json").write_text(json.dumps(
+        {"outputs": {"mtl_glaucoma/bars.csv": "sha"}, "parts": {"profile": "smoke"}}))
+    rows = pd.read_csv(book_status.write(out, results, notebooks))
+    mtl = rows.iloc[0]
+    assert mtl["status"] == "not run or failed: 02_b (failed)" and mtl["notebooks"] == "1 of 2 executed"
+    assert mtl["asserted bars passed"] == "2 of 2" and mtl["reported-only bars passed"] == "0 of 1"
+    assert len(rows) == len(book_status.paper_pages()) and (rows["status"].iloc[1:] == "not yet reproduced").all()

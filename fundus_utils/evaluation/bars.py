@@ -145,6 +145,17 @@ def named(bars: Sequence[Bar], prefixes: Sequence[str], setting: str) -> list[bo
     return [b.name.startswith(prefixes) for b in bars]
 
 
+def verdict(lo: float, hi: float) -> str:
+    """What a paired 95 % CI of a gain says, in words, for a summary table."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "not computed (no finite interval)"
+    if lo > 0:
+        return "better than the baseline in this run (95 % CI above 0)"
+    if hi < 0:
+        return "worse than the baseline in this run (95 % CI below 0)"
+    return "no difference this run can resolve (95 % CI spans 0)"
+
+
 def check_bars(bars: Sequence[Bar]) -> None:
     """Raise ``AssertionError`` naming every bar that failed (NaN, or CI lower end not above the margin)."""
     failed = [b for b in bars if not b.passed]
@@ -155,4 +166,4 @@ def check_bars(bars: Sequence[Bar]) -> None:
         raise AssertionError("bars not met:\n" + "\n".join(lines))
 
 
-__all__ = ["Bar", "bars_table", "check_bars", "named", "paired_auc", "paired_mean"]
+__all__ = ["Bar", "bars_table", "check_bars", "named", "paired_auc", "paired_mean", "verdict"]

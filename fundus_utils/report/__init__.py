@@ -12,7 +12,8 @@ In a notebook::
 
 Then in the book: ``{glue:} table2`` or ``{glue:figure} fig3_roc``. Real-data runs
 ``report.record`` their numbers under ``book/papers/recorded/``; ``report.show_recorded``
-glues the last record into any run (see :mod:`.records`).
+glues the last record into any run (see :mod:`.records`). A notebook ends with
+``report.summary(cfg)``: its bars' outcome and what it produced (:mod:`.summary`).
 """
 from . import paper_values
 from . import style  # noqa: F401  (applies the book's figure style on import: style.py)
@@ -21,6 +22,7 @@ from .bar_tables import bars
 from .figures import figure
 from .provenance import data_source, line, start
 from .records import record, show_recorded
+from .summary import summary
 from .tables import table
 
-__all__ = ["data_source", "glue", "start", "line", "table", "figure", "paper_values", "record", "show_recorded", "bars"]
+__all__ = ["data_source", "glue", "start", "line", "table", "figure", "paper_values", "record", "show_recorded", "bars", "summary"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from ..evaluation.bars import Bar, bars_table, check_bars
+from .provenance import bars_outcome
 from .tables import table
 
 
@@ -23,6 +24,7 @@ def bars(bars: Sequence[Bar], name: str, caption: str, cfg: Any, asserted: Seque
     if len(flags) != len(bars):
         raise ValueError(f"report.bars({name!r}): {len(bars)} bars but {len(flags)} asserted flags")
     table(bars_table(bars).assign(asserted=flags), name, caption, cfg)
+    bars_outcome(name, [b.passed for b in bars], flags)
     check_bars([b for b, a in zip(bars, flags) if a])
 
 

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from . import provenance, style
 from ._glue import glue, glue_key, in_kernel
-from .tables import result_path
+from .tables import label, result_path
 
 DPI = style.DPI
 
@@ -26,8 +26,8 @@ def figure_html(png: bytes, name: str, caption: str, prov: str, dpi: int = DPI) 
     return (f"<figure class='fundus-figure' id='fig-{html.escape(glue_key(name))}'>"
             f"<img src='{src}' alt='{html.escape(caption, quote=True)}' width='{width}' "
             f"style='max-width:100%;height:auto'>"
-            f"<figcaption><b>{html.escape(name)}</b> — {html.escape(caption)}<br>"
-            f"<small style='color:#555'>{html.escape(prov)}</small></figcaption></figure>")
+            f"<figcaption>{label('Figure')} {html.escape(caption)}<br>"
+            f"<small style='color:#555'>{html.escape(name)}.png · {html.escape(prov)}</small></figcaption></figure>")
 
 
 def figure(fig: Figure, name: str, caption: str, cfg: Any, source: provenance.Source = None,
@@ -47,6 +47,7 @@ def figure(fig: Figure, name: str, caption: str, cfg: Any, source: provenance.So
     path = result_path(cfg, name, ".png")
     fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata={"Description": f"{caption}\n{prov}"})
     path.with_suffix(".provenance.txt").write_text(f"{caption}\n{prov}\n")
+    provenance.produced("figure", name, caption)
     if in_kernel():
         from IPython.display import HTML
 

@@ -31,6 +31,9 @@ class _Run:
     cfg: Any = None
     source: Source = None
     t0: float = field(default_factory=time.perf_counter)
+    # what the run produced, by name (a cell run again replaces its entry): for report.summary
+    results: dict[str, tuple[str, str]] = field(default_factory=dict)        # name -> (kind, caption)
+    bars: dict[str, tuple[list[bool], list[bool]]] = field(default_factory=dict)  # name -> (passed, asserted)
 
 
 _RUN = _Run()
@@ -40,6 +43,21 @@ def start(cfg: Any = None, source: Source = None) -> None:
     """Mark the start of a notebook run: remember ``cfg`` and the data ``source``, reset the clock."""
     global _RUN
     _RUN = _Run(cfg=cfg, source=source)
+
+
+def produced(kind: str, name: str, caption: str) -> None:
+    """Note that the run saved the table or figure ``name`` (listed by :func:`fundus_utils.report.summary`)."""
+    _RUN.results[name] = (kind, caption)
+
+
+def bars_outcome(name: str, passed: list[bool], asserted: list[bool]) -> None:
+    """Note how the bars of table ``name`` came out (before their asserts run)."""
+    _RUN.bars[name] = (list(passed), list(asserted))
+
+
+def current() -> _Run:
+    """The run that :func:`start` began (what it produced so far, its clock)."""
+    return _RUN
 
 
 def data_source(source: Source) -> None:

@@ -18,6 +18,12 @@ def result_path(cfg: Any, name: str, suffix: str) -> Path:
     return path
 
 
+def label(kind: str) -> str:
+    """The empty caption label that the book's ``numbered_captions`` extension (``book/_ext``)
+    fills with "Figure 3." or "Table 2." on each page; in JupyterLab it stays empty."""
+    return f"<span class='fundus-label' data-kind='{kind}'></span>"
+
+
 def table(df: pd.DataFrame, name: str, caption: str, cfg: Any, source: provenance.Source = None,
           precision: int = 3, index: bool = True, provenance_line: str | None = None) -> None:
     """Save ``df`` to ``cfg.results_dir/<name>.csv`` and glue it under the key ``name``.
@@ -35,9 +41,10 @@ def table(df: pd.DataFrame, name: str, caption: str, cfg: Any, source: provenanc
     path = result_path(cfg, name, ".csv")
     df.to_csv(path, index=index)
     path.with_suffix(".provenance.txt").write_text(f"{caption}\n{prov}\n")
+    provenance.produced("table", name, caption)
     if in_kernel():
-        cap = (f"<b>{html.escape(name)}</b> — {html.escape(caption)}<br>"
-               f"<small style='color:#666'>{html.escape(prov)}</small>")
+        cap = (f"{label('Table')} {html.escape(caption)}<br>"
+               f"<small style='color:#666'>{html.escape(name)}.csv · {html.escape(prov)}</small>")
         styler = df.style.set_caption(cap).format(precision=precision, na_rep="—")  # an empty cell, not "nan"
         if not index:
             styler = styler.hide(axis="index")

@@ -93,3 +93,16 @@ report.table(tables.paper_vs_ours(summ, "table2", ["auc", "dice_od", "dice_oc", 
 bars = mtl_bars.check(runs, samples, bank, cfg, "mtl_t2_bars",
                       f"Table 2 bars (encoder initialised by {init_name}): gain over the same run's image-blind baseline, "
                       "paired bootstrap 95 % CI; passed = lower end above 0.")
+
+# %% [markdown]
+# ## Summary
+#
+# - The same protocol as Table 1 with the encoder initialised from pretrained weights
+#   (ImageNet in `full`, the labelled synthetic-texture stand-in in `smoke` and `real`),
+#   plus the Res34-Unet reference; each run is checked against the same image-blind baselines.
+
+# %% tags=["remove-input"]
+report.summary(cfg)
+
+# %% [markdown]
+# [← Back to the paper: Multi-task glaucoma analysis with independent optimisers (MTL-IO)](../../book/papers/mtl_glaucoma.md) · [Next: The official split, several seeds: Table 3 (from scratch) →](03_table3_official_split.ipynb)

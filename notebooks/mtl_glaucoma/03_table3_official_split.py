@@ -56,3 +56,15 @@ tables.report_official_split(cv.results_frame(scratch_runs), "table3", cfg, "fro
 bars = mtl_bars.check(scratch_runs, samples, bank, cfg, "mtl_t3_bars",
                       "Table 3 bars: gain over the same run's image-blind baseline on the same test images, "
                       "paired bootstrap 95 % CI; passed = lower end above 0.")
+
+# %% [markdown]
+# ## Summary
+#
+# - STL and MTL-IO trained on the official training split with several seeds, scored on the
+#   test split: Table 3 as mean ± SD over seeds, each run checked against image-blind baselines.
+
+# %% tags=["remove-input"]
+report.summary(cfg)
+
+# %% [markdown]
+# [← Back to the paper: Multi-task glaucoma analysis with independent optimisers (MTL-IO)](../../book/papers/mtl_glaucoma.md) · [Next: The official split, several seeds: Table 4 (transfer learning) →](04_table4_official_split_pretrained.ipynb)

@@ -52,3 +52,15 @@ tables.report_official_split(cv.results_frame(transfer_runs), "table4", cfg, f"e
 bars = mtl_bars.check(transfer_runs, samples, bank, cfg, "mtl_t4_bars",
                       "Table 4 bars: gain over the same run's image-blind baseline on the same test images, "
                       "paired bootstrap 95 % CI; passed = lower end above 0.")
+
+# %% [markdown]
+# ## Summary
+#
+# - Table 3's protocol with the pretrained encoder: Table 4, with its bars against the same
+#   image-blind baselines.
+
+# %% tags=["remove-input"]
+report.summary(cfg)
+
+# %% [markdown]
+# [← Back to the paper: Multi-task glaucoma analysis with independent optimisers (MTL-IO)](../../book/papers/mtl_glaucoma.md) · [Next: MTL-IO versus single-task learners: ROC and learning rates (Figs. 1-3) →](05_fig1_3_roc_and_learning_rates.ipynb)

@@ -73,3 +73,16 @@ report.figure(figures.sweep_figure(lr_study, "metric"), "mtl_fig2_best_metric",
               "Fig. 2 (ours): best validation metric per task vs learning rate.", cfg)
 report.figure(figures.sweep_figure(lr_study, "loss"), "mtl_fig3_min_loss",
               "Fig. 3 (ours): minimum validation loss per task vs learning rate.", cfg)
+
+# %% [markdown]
+# ## Summary
+#
+# - Fig. 1 compares the ROC curves of the glaucoma score of STL and MTL-IO on the same test
+#   images; Figs. 2 and 3 show, per task, the best validation metric and the lowest validation
+#   loss over the learning-rate grid.
+
+# %% tags=["remove-input"]
+report.summary(cfg)
+
+# %% [markdown]
+# [← Back to the paper: Multi-task glaucoma analysis with independent optimisers (MTL-IO)](../../book/papers/mtl_glaucoma.md) · [Next: Segmentation and fovea examples (Figs. 4 and 6) →](06_fig4_6_examples.ipynb)

@@ -82,3 +82,15 @@ if "fovea" in preds["MTL-IO"]:  # the REFUGE copy of the real profile has no fov
     report.figure(figures.fovea_figure(test.x[j], test.seg[j, 2], p[j], test.fovea_xy[j], xy[j]), "mtl_fig6_fovea",
                   f"Fig. 6 (ours): MTL-IO's fovea map for one test eye; centre-of-mass error "
                   f"{np.linalg.norm(xy[j] - test.fovea_xy[j]):.1f} px at this input size.", cfg)
+
+# %% [markdown]
+# ## Summary
+#
+# - Figs. 4 and 6 draw, for one test eye, the reference and predicted disc and cup outlines
+#   and MTL-IO's fovea map, from networks whose bars are checked above.
+
+# %% tags=["remove-input"]
+report.summary(cfg)
+
+# %% [markdown]
+# [← Back to the paper: Multi-task glaucoma analysis with independent optimisers (MTL-IO)](../../book/papers/mtl_glaucoma.md) · [Next: Real REFUGE images on a CPU: MTL-IO against a plain U-Net trained alongside →](07_real_refuge_check.ipynb)

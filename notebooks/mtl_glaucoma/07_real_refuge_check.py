@@ -99,3 +99,16 @@ report.bars(paired, "mtl_real_paired", f"MTL-IO minus the plain U-Net on the sam
 # %%
 report.show_recorded("mtl_glaucoma_real_refuge", "mtl_real_check_recorded", cfg, source="REFUGE")
 report.show_recorded("mtl_glaucoma_real_refuge_paired", "mtl_real_paired_recorded", cfg, source="REFUGE");
+
+# %% [markdown]
+# ## Summary
+#
+# - On real REFUGE images (the `real` profile), MTL-IO is trained beside a plain U-Net on the
+#   same data and budget and compared with it image by image; in `smoke` the same code runs on
+#   the twin, and the recorded real-profile run is shown with its own provenance.
+
+# %% tags=["remove-input"]
+report.summary(cfg)
+
+# %% [markdown]
+# [← Back to the paper: Multi-task glaucoma analysis with independent optimisers (MTL-IO)](../../book/papers/mtl_glaucoma.md) · [Next: A REFUGE-style pipeline: classification ensemble, CE-Net and distance-map fovea →](../../book/papers/refuge_ensemble.md)

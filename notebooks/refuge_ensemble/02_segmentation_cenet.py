@@ -147,3 +147,16 @@ report.bars(bars, "re_seg_bars", "Bars: each network against the shape prior (th
             "cup, placed at the located disc) on the same test pictures; gain = improvement with its paired "
             "bootstrap 95 % CI (lo, hi), which must lie above zero where asserted.", cfg,
             asserted=seg.asserted(bars, cfg.seg.asserted_bars))
+
+# %% [markdown]
+# ## Summary
+#
+# - A U-Net locates the disc, and CE-Net and a U-Net segment disc and cup in the crops around
+#   it, with and without ellipse fitting; both are checked against the shape prior placed at
+#   the located disc, and the recorded real-data run is shown with its own provenance.
+
+# %% tags=["remove-input"]
+report.summary(cfg)
+
+# %% [markdown]
+# [← Back to the paper: A REFUGE-style pipeline: classification ensemble, CE-Net and distance-map fovea](../../book/papers/refuge_ensemble.md) · [Next: Fovea and optic disc localisation by bi-distance map regression →](03_fovea_bidistance.ipynb)

@@ -134,3 +134,16 @@ report.bars(bars + mean_bars, "re_fovea_bars", "Bars: bi-distance localisation e
             "rows: reported) with its paired bootstrap 95 % CI (lo, hi), which must lie above zero for an asserted "
             "bar; missing = no peak (scored at the image diagonal).", cfg,
             asserted=[True] * len(bars) + [False] * len(mean_bars))
+
+# %% [markdown]
+# ## Summary
+#
+# - Fovea and disc centre are located by regressing bi-distance maps and taking their peaks;
+#   the errors (in disc diameters, a missed peak counted at the image diagonal) are checked
+#   against the mean training position.
+
+# %% tags=["remove-input"]
+report.summary(cfg)
+
+# %% [markdown]
+# [← Back to the paper: A REFUGE-style pipeline: classification ensemble, CE-Net and distance-map fovea](../../book/papers/refuge_ensemble.md) · [Next: Glaucoma ensemble and leave-one-dataset-out (Zhao et al., Sections 1 and 4) →](04_classification_lodo.ipynb)

@@ -39,7 +39,7 @@ overrides = {}  # any setting, dotted into groups, e.g. {"seed": 1, "cls.epochs"
 
 # %%
 from fundus_utils import data, evaluation, report, session
-from fundus_utils.refuge_ensemble import lodo, record_name
+from fundus_utils.refuge_ensemble import glance, lodo, record_name
 
 cfg = session.begin("refuge_ensemble", profile, overrides, threads="cls.threads")
 if cfg.cls.twin:
@@ -164,3 +164,29 @@ report.bars(bars, "re_cls_bars", "Bars: ensemble AUC against chance (0.5) on the
             "the pooled held-out predictions of the LODO folds; gain with its stratified paired bootstrap 95 % CI "
             "(lo, hi), which must lie above zero for an asserted bar; p_delong one-sided.", cfg,
             asserted=lodo.asserted(bars, cfg.cls.asserted_bars))
+
+# %% [markdown]
+# ## The paper's claims at a glance
+#
+# The paper gives no numbers, so each of its claims is set against the paired comparison
+# this chapter runs for it, read from the tables that notebooks 02-04 wrote in this run
+# (`fundus_utils.refuge_ensemble.glance`): method against baseline on the same images, the
+# gain with its paired bootstrap 95 % CI, and what that interval says. The chapter's page
+# opens with this table.
+
+# %%
+report.table(glance.at_a_glance(cfg), "re_at_a_glance", "The paper's claims (no numbers given) against this "
+             "run's paired comparisons: gain over the baseline with its 95 % CI, and what the CI says.", cfg)
+
+# %% [markdown]
+# ## Summary
+#
+# - The five GAP-ResNet members and their mean-probability ensemble were trained in-domain and
+#   in leave-one-dataset-out folds; the tables show what the domain shift costs and how the
+#   ensemble compares with its best member, and the bars check the ensemble against chance.
+
+# %% tags=["remove-input"]
+report.summary(cfg)
+
+# %% [markdown]
+# [← Back to the paper: A REFUGE-style pipeline: classification ensemble, CE-Net and distance-map fovea](../../book/papers/refuge_ensemble.md) · [Next: Multi-disease RFMiD ensemble with Grad-CAM-guided augmentation →](../../book/papers/rfmid_ensemble.md)

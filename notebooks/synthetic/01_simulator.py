@@ -128,3 +128,16 @@ assert (frequencies.iloc[:, 1] - frequencies.iloc[:, 2]).abs().max() < 0.02
 
 # %%
 report.table(twins.TWIN_MAP, "sim_twin_map", "Synthetic twins and the real datasets they stand in for.", cfg)
+
+# %% [markdown]
+# ## Summary
+#
+# - One simulated eye under several camera styles, its ground truth (masks, fovea, vCDR), the
+#   glaucoma signal in the cup-to-disc ratio, the lesion families, and the twins that stand in
+#   for each real dataset.
+
+# %% tags=["remove-input"]
+report.summary(cfg)
+
+# %% [markdown]
+# [Next: How realistic is the simulator? Sim-to-real segmentation →](02_sim_to_real.ipynb)

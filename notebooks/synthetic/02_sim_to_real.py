@@ -127,3 +127,16 @@ if od.scored or vessels.scored:
 # %%
 report.figure(sim2real.training_examples(cfg), "s2r_training_examples",
               "Domain-randomised training images (top: OD twin with disc outlined; bottom: vessel twin).", cfg)
+
+# %% [markdown]
+# ## Summary
+#
+# - Networks trained on synthetic images only were scored on the real images present (disc on
+#   REFUGE and Drishti-GS1, vessels on DRIVE and CHASE_DB1); what was scored and what was
+#   absent is listed, and the bars check that the networks read the image.
+
+# %% tags=["remove-input"]
+report.summary(cfg)
+
+# %% [markdown]
+# [Next: Public datasets →](../datasets/01_public_datasets.ipynb)
