@@ -23,7 +23,7 @@ checked for:
   notebook to its overview page, the execution-status table.
 
 Each check is one test whose failure lists every page that fails it. Full-page
-screenshots of each paper page and each notebook page are saved in ``_build/screenshots/``.
+screenshots of the landing page, each paper page and each notebook page are saved in ``_build/screenshots/``.
 Skipped when Chromium or chromedriver is missing (``make browser`` installs them).
 """
 from __future__ import annotations
@@ -252,7 +252,8 @@ def book(server) -> dict:
     driver = make_driver()
     pages: dict[str, Page] = {}
     try:
-        for path in book_pages():
+        pages_list = book_pages()
+        for path in pages_list:
             page = Page(path)
             pages[path] = page
             driver.set_window_size(WIDTH, HEIGHT)
@@ -264,7 +265,7 @@ def book(server) -> dict:
                 msg = json.loads(entry["message"])["message"]
                 if msg.get("method") == "Network.requestWillBeSent":
                     page.requests.append(msg["params"]["request"]["url"])
-            if is_paper(path) or is_notebook(path):
+            if is_paper(path) or is_notebook(path) or path == pages_list[0]:
                 # the window's outer height minus its viewport's is the browser's own frame
                 frame = HEIGHT - int(driver.execute_script("return window.innerHeight"))
                 height = min(int(page.data["height"]), MAX_SHOT_HEIGHT)
@@ -479,7 +480,7 @@ def test_landing_page_lists_every_paper(book) -> None:
 
 
 def test_screenshots_saved(book) -> None:
-    pages = [p for p in book["pages"].values() if is_paper(p.path) or is_notebook(p.path)]
+    pages = [p for p in book["pages"].values() if is_paper(p.path) or is_notebook(p.path) or p.path == book_pages()[0]]
     missing = [p.path for p in pages if not (p.shot and p.shot.exists() and p.shot.stat().st_size > 0)]
     assert pages and not missing, f"no screenshot for {missing}"
     print("\n".join(str(p.shot.relative_to(ROOT)) for p in pages))
