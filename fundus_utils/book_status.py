@@ -2,8 +2,9 @@
 
 ``<out>/book_status.csv`` (rewritten by the runner after every run, shown by
 ``book/intro.md``) has one row per paper page of ``_toc.yml``'s "Papers" part: its title,
-whether it is implemented and ran (all its notebooks' last executions succeeded), failed,
-or is not yet reproduced (no ``notebooks/<chapter>/``), how many notebooks ran, how many asserted bars passed,
+whether it is implemented (or, for a chapter still being written, what its page's front
+matter ``reproduction:`` says it covers) and ran (all its notebooks' last executions
+succeeded), failed, or is not yet reproduced (no ``notebooks/<chapter>/``), how many notebooks ran, how many asserted bars passed,
 and the profile. Everything is read from what the runs left: each chapter's ``status.csv``
 (:func:`fundus_utils.run.write_chapter_status`) and the stamps of its successful executions,
 which list the result files they wrote (a bars table is a CSV with ``passed`` and ``asserted``
@@ -37,6 +38,17 @@ def title(page: Path) -> str:
         if line.startswith("# "):
             return line[2:].strip()
     return page.stem
+
+
+def declared_status(page: Path) -> str | None:
+    """The ``reproduction:`` line of a page's YAML front matter (a chapter still being written
+    says what it covers so far), or None."""
+    text = page.read_text()
+    if not text.startswith("---\n"):
+        return None
+    front = yaml.safe_load(text[4:text.index("\n---", 4)]) or {}
+    value = front.get("reproduction")
+    return str(value) if value else None
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -77,7 +89,8 @@ def chapter_row(page: str, out: Path, results_root: Path, notebooks: Path) -> li
         asserted, shown = asserted + a, shown + s
     profiles = sorted({st.get("parts", {}).get("profile", "?") for st in stamps.values()})
     bad = [f"{s.stem} ({runs.get(s.stem, 'not run')})" for s in sources if s.stem not in stamps]
-    status = "implemented; every notebook ran" if not bad else "not run or failed: " + ", ".join(bad)
+    status = ((declared_status(REPO_ROOT / f"{page}.md") or "implemented") + "; every notebook ran" if not bad
+              else "not run or failed: " + ", ".join(bad))
     return [name, status, f"{len(stamps)} of {len(sources)} executed", f"{sum(asserted)} of {len(asserted)}",
             f"{sum(shown)} of {len(shown)}", ", ".join(profiles) or "—"]
 

@@ -195,3 +195,13 @@ def test_book_status_rows(tmp_path: Path) -> None:
     assert mtl["status"] == "not run or failed: 02_b (failed)" and mtl["notebooks"] == "1 of 2 executed"
     assert mtl["asserted bars passed"] == "2 of 2" and mtl["reported-only bars passed"] == "0 of 1"
     assert len(rows) == len(book_status.paper_pages()) and (rows["status"].iloc[1:] == "not yet reproduced").all()
+
+
+def test_declared_status_from_front_matter(tmp_path: Path) -> None:
+    from fundus_utils.book_status import declared_status
+
+    page = tmp_path / "p.md"
+    page.write_text('---\nreproduction: "in progress: Table 1"\n---\n# Title\n')
+    assert declared_status(page) == "in progress: Table 1"
+    page.write_text("# Title\n")
+    assert declared_status(page) is None

@@ -11,8 +11,8 @@ with _warnings.catch_warnings():  # import-time noise of fastai 2.8 with torch 2
 
 from .learner import make_learner, predict_batches, set_progress  # noqa: E402
 from .loaders import TensorDataLoader, holdout_dls, random_flips, tensor_dls  # noqa: E402
-from .losses import DiceBCELoss, FocalLoss, dice_loss  # noqa: E402
+from .losses import DiceBCELoss, FocalLoss, class_alpha, dice_loss  # noqa: E402
 from .metrics import DiceMetric, dice_per_sample  # noqa: E402
 
-__all__ = ["DiceBCELoss", "DiceMetric", "FocalLoss", "TensorDataLoader", "dice_loss", "dice_per_sample", "holdout_dls",
+__all__ = ["DiceBCELoss", "DiceMetric", "FocalLoss", "class_alpha", "TensorDataLoader", "dice_loss", "dice_per_sample", "holdout_dls",
            "make_learner", "predict_batches", "random_flips", "set_progress", "tensor_dls"]

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -61,20 +62,37 @@ class DiceBCELoss(nn.Module):
         return (x > 0.5).float()
 
 
+def class_alpha(y: np.ndarray) -> np.ndarray:
+    """Per-class alpha of the alpha-balanced focal loss from training frequencies, for multi-label
+    labels ``y`` ``(N, K)``: ``alpha_k = 1 - f_k`` with ``f_k`` the share of positives of class k,
+    so positives of a rare class weigh nearly 1 and its many negatives nearly 0 (Lin et al.'s
+    alpha, set per class from the frequencies; a class without positives weighs its negatives 0:
+    it cannot be learnt from these labels, and it no longer pulls the shared features)."""
+    y = np.asarray(y, float)
+    if y.ndim != 2 or not y.size:
+        raise ValueError(f"class_alpha: expected labels (N, K), got shape {y.shape}")
+    return (1.0 - y.mean(axis=0)).astype(np.float32)
+
+
 class FocalLoss(nn.Module):
     """Binary / multi-label focal loss on logits (Lin et al. 2017).
 
     ``FL = -alpha_t (1 - p_t)**gamma log(p_t)`` elementwise, where ``p_t`` is the
     predicted probability of the true class; ``alpha`` (if given) weights positives by
-    ``alpha`` and negatives by ``1 - alpha``. With ``gamma=0`` and ``alpha=None`` it is
+    ``alpha`` and negatives by ``1 - alpha``: one number, or one per class of the last
+    dimension - the class-weighted focal loss of multi-label papers, with the weights from
+    the training frequencies (:func:`class_alpha`). With ``gamma=0`` and ``alpha=None`` it is
     binary cross-entropy. ``reduction`` is ``mean``, ``sum`` or ``none``.
     """
 
-    def __init__(self, gamma: float = 2.0, alpha: float | None = None, reduction: str = "mean") -> None:
+    def __init__(self, gamma: float = 2.0, alpha: float | torch.Tensor | None = None, reduction: str = "mean") -> None:
         super().__init__()
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(f"unknown reduction {reduction!r}")
-        self.gamma, self.alpha, self.reduction = gamma, alpha, reduction
+        self.gamma, self.reduction = gamma, reduction
+        per_class = alpha is not None and not isinstance(alpha, (int, float))
+        self.alpha = None if per_class else alpha
+        self.register_buffer("class_alpha", torch.as_tensor(alpha, dtype=torch.float32) if per_class else None)
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         logits = logits.float()
@@ -82,8 +100,11 @@ class FocalLoss(nn.Module):
         bce = F.binary_cross_entropy_with_logits(logits, target, reduction="none")  # = -log(p_t)
         p_t = torch.exp(-bce)
         loss = (1 - p_t) ** self.gamma * bce
-        if self.alpha is not None:
-            loss = (self.alpha * target + (1 - self.alpha) * (1 - target)) * loss
+        alpha = self.alpha if self.class_alpha is None else self.class_alpha.to(loss.device)
+        if self.class_alpha is not None and self.class_alpha.shape != logits.shape[-1:]:
+            raise ValueError(f"FocalLoss: {self.class_alpha.numel()} class alphas for {logits.shape[-1]} classes")
+        if alpha is not None:
+            loss = (alpha * target + (1 - alpha) * (1 - target)) * loss
         if self.reduction == "mean":
             return loss.mean()
         return loss.sum() if self.reduction == "sum" else loss

@@ -83,10 +83,9 @@ report.table(fig3, "rfmid_fig3_intervals",
              source=found.source)
 
 # %% [markdown]
-# On the real labels, our training counts put one category fewer in the first interval and none in the second:
-# no category of the training set comes near the second interval, so the paper's histogram
-# most likely counts more images than the training set's (all three splits, say). The
-# validation and test labels are not in this copy, so that reading stays unchecked.
+# Where the paper's second interval holds a category and none of our training counts reaches
+# it, the paper's histogram must count more images than the training set's (all three splits,
+# say); the validation and test labels are not in this copy, so that reading stays unchecked.
 
 # %% [markdown]
 # ## Fig. 4: diseases per image

@@ -36,9 +36,8 @@ from ._common import IMAGE_EXTS, build_table, label_files, read_label_file, walk
 CONDITIONS = ("DR ARMD MH DN MYA BRVO TSLN ERM LS MS CSR ODC CRVO TV AH ODP ODE ST AION PT RT RS CRS EDN "
               "RPEC MHL RP CWS CB ODPM PRH MNF HR CRAO TD CME PTCR CF VH MCA VS BRAO PLQ HPED CL").split()
 # The 28 categories of the RFMiD-ensemble paper (= RIADD challenge): 27 conditions kept as
-# they are, the remaining 18 merged into OTHER. RT is kept (its cell is missing in the
-# paper's extracted Table 1); with RT merged, "Others" would count 48 training images, not
-# the 34 the paper reports.
+# they are, the remaining 18 merged into OTHER. RT is kept (the paper's Table 1 lists RT = 14);
+# with RT merged, "Others" would count 48 training images, not the 34 the paper reports.
 KEPT_27 = ("DR ARMD MH DN MYA BRVO TSLN ERM LS MS CSR ODC CRVO TV AH ODP ODE ST AION PT RT RS CRS EDN "
            "RPEC MHL RP").split()
 OTHER_18 = tuple(c for c in CONDITIONS if c not in KEPT_27)

@@ -1,0 +1,51 @@
+"""Settings of the RFMiD-ensemble chapter: ``FULL`` = the paper's settings (and our reading where
+it is silent), ``REAL`` and ``SMOKE`` = what those profiles change. :func:`fundus_utils.config.load`
+merges them (dict values key by key).
+
+Keys
+    dataset, twin          the sample table: a registered dataset name; ``twin`` = the synthetic
+                           twin's parameters when ``dataset`` is one
+    labels_dataset         the dataset whose training labels give Table 1 and Figs. 3-4 (notebook 01;
+                           the real RFMiD label CSV in every profile when present)
+    image_size             network input (px), square
+    vgg, resnet            timm names of the two base models (``tv_in1k``: torchvision's ImageNet
+                           weights, as Keras/torchvision users of 2022 had); ``pretrained`` loads them
+    bs, folds, seeds       batch size; bagging folds (the paper's 5); seeds
+    focal_gamma            the focal loss's gamma; its alpha is set per class from the training
+                           frequencies (:func:`fundus_utils.train.losses.class_alpha`)
+    frozen, finetune       the two training phases: the frozen-backbone phase (Adam, lr reduced x0.1
+                           on plateau, ``patience``, down to ``min_lr``), then the full fine-tuning with
+                           early stopping (``patience``) keeping the best validation-loss model;
+                           ``epochs`` caps each phase
+    fusion                 G = w1 G1 + w2 G2 (VGG, ResNet50): the paper's 0.6 / 0.4
+    cam                    the crop module: ``method`` (the paper's Guided Grad-CAM), ``theta`` (the
+                           threshold on [0, 255], not given by the paper), ``theta_sweep``,
+                           ``min_prob`` (the classes counted as predicted)
+    augment                the paper's augmentations: brightness, contrast, gamma, saturation,
+                           crop (scale range), rotation (degrees), horizontal flip
+    min_positives          a label with fewer positives in a test set is reported "too few", not scored
+    threads                CPU threads (None = all)
+"""
+FULL = dict(
+    dataset="RFMiD", twin=None, labels_dataset="RFMiD", image_size=224, vgg="vgg16.tv_in1k",
+    resnet="resnet50.tv_in1k", pretrained=True, bs=32, folds=5, seeds=(0,), focal_gamma=2.0,
+    frozen=dict(epochs=50, lr=1e-4, factor=0.1, patience=8, min_lr=1e-7),
+    finetune=dict(epochs=100, lr=1e-5, patience=20, schedule="constant"),
+    fusion=(0.6, 0.4),
+    cam=dict(method="guided_gradcam", theta=128, theta_sweep=(64, 96, 128, 160, 192), min_prob=0.5),
+    augment=dict(brightness=0.2, contrast=0.2, gamma=(0.8, 1.25), saturation=0.2, crop=(0.8, 1.0), rotation=15.0,
+                 hflip=True),
+    pool_splits=("train",), min_positives=5, threads=None,
+)
+
+# No RFMiD images in this project's data (its labels CSV only): the labels give Table 1 and
+# Figs. 3-4; training needs the images (the `full` profile on a copy of the dataset).
+REAL = dict()
+
+# The RFMiD twin (labels at the real training frequencies, lesion masks), narrow VGG / ResNet
+# trunks from scratch, one-cycle fine-tuning only (no frozen phase without pretrained weights).
+SMOKE = dict(
+    dataset="synthetic-rfmid", twin=dict(n=400, size=128, seed=7, k_folds=2), image_size=64,
+    vgg="vgg_narrow", resnet="resnet_narrow", pretrained=False, bs=32, folds=2, pool_splits=("train", "val"),
+    finetune=dict(epochs=8, lr=1e-2, patience=8, schedule="one_cycle"), threads=1,
+)
