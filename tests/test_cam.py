@@ -161,6 +161,25 @@ def test_guided_gradcam_stays_in_the_square_and_leaves_the_model_alone():
     assert (energy_inside(g1, _mask(SQUARES[1])) > 0.99).all()
 
 
+def test_batched_guided_backprop_equals_the_librarys_one_image_calls():
+    import copy
+
+    from pytorch_grad_cam import GuidedBackpropReLUModel
+
+    from fundus_utils.evaluation.cam import guided_backprop
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 4, 3, padding=1), nn.ReLU(),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3)).eval()
+    x = torch.rand(5, 3, 12, 12)
+    targets = [0, 2, 1, 1, 0]
+    ours = guided_backprop(model, x, targets, batch_size=2)
+    lib = GuidedBackpropReLUModel(model=copy.deepcopy(model), device=None)
+    theirs = np.stack([lib(x[i:i + 1].clone(), target_category=t) for i, t in enumerate(targets)])
+    assert ours.shape == (5, 12, 12, 3) and np.allclose(ours, theirs, atol=1e-6)
+    assert isinstance(model[1], nn.ReLU)                  # the caller's model keeps its ReLUs
+
+
 class TokenNet(nn.Module):
     """A ViT-shaped net: 4x4 patches -> tokens (class token first) -> a linear block -> logits.
 

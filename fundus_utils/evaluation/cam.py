@@ -64,7 +64,7 @@ import numpy as np
 if TYPE_CHECKING:  # only for the annotations: torch is imported when a function runs
     import torch
 
-__all__ = ["CAM_METHODS", "ROAD_METRICS", "cam_maps", "cam_maps_per_class", "multilabel_cam", "guided_gradcam",
+__all__ = ["CAM_METHODS", "ROAD_METRICS", "cam_maps", "cam_maps_per_class", "multilabel_cam", "guided_backprop", "guided_gradcam",
            "vit_reshape_transform", "energy_inside", "pointing_game", "cam_dice", "road_scores"]
 
 #: Our method names -> pytorch_grad_cam class names (all take ``model, target_layers, reshape_transform``).
@@ -264,28 +264,50 @@ def multilabel_cam(model: "torch.nn.Module", images: "torch.Tensor | np.ndarray"
     return _minmax(total), predicted
 
 
+def guided_backprop(model: "torch.nn.Module", images: "torch.Tensor | np.ndarray", targets: int | Sequence[int],
+                    batch_size: int = 64) -> np.ndarray:
+    """Guided backpropagation (Springenberg et al. 2015), ``(N, H, W, C)``: the input gradient of
+    each image's target class score, through pytorch-grad-cam's ``GuidedBackpropReLUasModule``
+    swapped in for every ``torch.nn.ReLU`` (what its ``GuidedBackpropReLUModel`` does) - on a
+    deep copy of the model, a whole batch per backward pass. The library's model takes one image
+    per call; in evaluation mode an image's gradient depends on its own score only, so the
+    gradient of the sum of the batch's target scores is every image's own (tested against the
+    library's one-image calls)."""
+    import torch
+    from pytorch_grad_cam.guided_backprop import GuidedBackpropReLUasModule
+    from pytorch_grad_cam.utils.find_layers import replace_all_layer_type_recursive
+
+    x = _as_batch(images)
+    classes = torch.as_tensor(_class_indices(targets, x.shape[0]))
+    twin = copy.deepcopy(model).eval()
+    replace_all_layer_type_recursive(twin, torch.nn.ReLU, GuidedBackpropReLUasModule())
+    device = next(twin.parameters()).device
+    grads = []
+    for s in range(0, x.shape[0], batch_size):
+        xb = x[s:s + batch_size].detach().clone().to(device).requires_grad_(True)
+        out = twin(xb)
+        out = out.reshape(len(xb), -1)
+        out[torch.arange(len(xb), device=device), classes[s:s + batch_size].to(device)].sum().backward()
+        grads.append(xb.grad.detach().permute(0, 2, 3, 1).cpu().numpy())
+    return np.concatenate(grads) if grads else np.zeros((0,) + tuple(x.shape[2:]) + (x.shape[1],), np.float32)
+
+
 def guided_gradcam(model: "torch.nn.Module", images: "torch.Tensor | np.ndarray",
                    target_layers: "torch.nn.Module | Sequence[torch.nn.Module]", targets: int | Sequence[int],
                    reshape_transform: Callable[["torch.Tensor"], "torch.Tensor"] | None = None) -> np.ndarray:
     """Guided Grad-CAM (Selvaraju et al. 2017), ``(N, H, W)`` float32 in [0, 1].
 
-    pytorch-grad-cam's ``GuidedBackpropReLUModel`` gradient of the class score with respect to the
-    input, ``(H, W, C)``, times the Grad-CAM map, as in the library's own example; reduced over the
-    colour channels by the largest absolute value (the saliency-map convention of Simonyan et al.
-    2014) and min-max rescaled per image. ``targets``: one class index, or one per image, into the
-    model's ``(N, K)`` output (0 for a single-logit head). Guided backpropagation only changes
-    ``torch.nn.ReLU`` modules (not ``F.relu``, SiLU, GELU); it runs on a deep copy of the model,
-    because the library swaps the ReLU modules in place.
+    :func:`guided_backprop` (pytorch-grad-cam's guided ReLU) times the Grad-CAM map, as in the
+    library's own example; reduced over the colour channels by the largest absolute value (the
+    saliency-map convention of Simonyan et al. 2014) and min-max rescaled per image.
+    ``targets``: one class index, or one per image, into the model's ``(N, K)`` output (0 for a
+    single-logit head). Guided backpropagation only changes ``torch.nn.ReLU`` modules (not
+    ``F.relu``, SiLU, GELU); it runs on a deep copy of the model, which is left untouched.
     """
-    from pytorch_grad_cam import GuidedBackpropReLUModel
-
     x = _as_batch(images)
     classes = _class_indices(targets, x.shape[0])
     cams = cam_maps(model, x, target_layers, "gradcam", targets=classes, reshape_transform=reshape_transform)
-    twin = copy.deepcopy(model)
-    gb_model = GuidedBackpropReLUModel(model=twin, device=None)
-    with _kept_mode(twin):
-        gbs = np.stack([gb_model(x[i:i + 1].detach().clone(), target_category=c) for i, c in enumerate(classes)])
+    gbs = guided_backprop(model, x, classes)
     return _minmax(np.abs(gbs * cams[..., None]).max(axis=-1))
 
 

@@ -159,4 +159,4 @@ report.table(glance, "rfmid_at_a_glance_labels",
 report.summary(cfg)
 
 # %% [markdown]
-# [← Back to the paper: Multi-disease RFMiD ensemble with Grad-CAM-guided augmentation](../../book/papers/rfmid_ensemble.md) · [Next: Disease-specific foundation models for fundus images →](../../book/papers/fundus_foundation.md)
+# [← Back to the paper: Multi-disease RFMiD ensemble with Grad-CAM-guided augmentation](../../book/papers/rfmid_ensemble.md) · [Next: Stage 1: a VGG on the whole pictures →](02_stage1_vgg.ipynb)

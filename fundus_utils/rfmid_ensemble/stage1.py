@@ -1,0 +1,188 @@
+"""Stage 1 of the paper's pipeline: a VGG on the whole pictures, and the attention crops it gives.
+
+* :func:`split_rows`: one bagging fold's rows - train on the pool's other folds, select the
+  checkpoint on this fold, score on the test split.
+* :func:`train` / :func:`trained` / :func:`scores`: the stage-1 network (:mod:`.fit`; ``trained``
+  through the result cache, for the notebooks that follow) and its test probabilities.
+* :func:`auc_table`: per-category test AUC with a bootstrap 95 % CI for the categories the test
+  split can score (:func:`.data.usable_labels`); the others are listed as "too few".
+* :func:`stage1_bars`: per-category AUC against a prevalence-only score (a constant: AUC 0.5)
+  on the same test pictures, and the mean over the scorable categories.
+* :func:`theta_sweep`: for each threshold theta, how many pictures give a crop, how large the
+  boxes are, and how much of each picture's lesion they cover - against boxes of the same
+  sizes at random positions (beyond the paper: do the crops land on lesions?).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..evaluation import Bar, auc_rank, paired_auc, paired_mean
+from . import cam_crops as cc
+from .data import NAMES, Arrays, usable_labels
+from .fit import Fitted, fit, predict
+
+
+def split_rows(table: pd.DataFrame, fold: int, pool_splits) -> dict[str, np.ndarray]:
+    """Row indices of one bagging fold: ``train`` (pool, other folds), ``valid`` (pool, this fold), ``test``."""
+    pool = table["split"].isin(pool_splits).to_numpy()
+    fold_of = table["fold"].to_numpy()
+    rows = {"train": np.flatnonzero(pool & (fold_of != fold)), "valid": np.flatnonzero(pool & (fold_of == fold)),
+            "test": np.flatnonzero(table["split"].to_numpy() == "test")}
+    if min(len(r) for r in rows.values()) == 0:
+        raise ValueError(f"fold {fold}: an empty part ({ {k: len(v) for k, v in rows.items()} })")
+    return rows
+
+
+def train(arrays: Arrays, rows: dict[str, np.ndarray], cfg, seed: int = 0) -> Fitted:
+    """The stage-1 VGG (``cfg.vgg``) on the whole pictures of ``rows['train']``."""
+    return fit(cfg.vgg, arrays.take(rows["train"]), arrays.take(rows["valid"]), cfg, seed=seed)
+
+
+def trained(table: pd.DataFrame, arrays: Arrays, rows: dict[str, np.ndarray], cfg, seed: int = 0) -> Fitted:
+    """:func:`train` through the result cache (:mod:`fundus_utils.train.result_cache`: keyed by the
+    profile's settings, the seed, every column and file of the rows it trains and selects on, and
+    the library), so the notebooks after the one that trains it reuse the same network; only the
+    state dict and the history are stored (read back with ``weights_only=True``)."""
+    from ..models import create_model
+    from ..train import result_cache
+
+    key = {"profile": cfg.profile, "seed": seed, "settings": cfg.settings, "what": "stage1",
+           "train": result_cache.row_digests(table.iloc[rows["train"]]),
+           "valid": result_cache.row_digests(table.iloc[rows["valid"]])}
+    path = result_cache.entry(Path(cfg.cache_dir) / "rfmid_ensemble" / "stage1", key)
+
+    def compute() -> dict:
+        f = train(arrays, rows, cfg, seed)
+        return {"state": {k: v.detach().cpu() for k, v in f.model.state_dict().items()}, "backbone": f.backbone,
+                "history": f.history, "best_epoch": f.best_epoch, "train_s": f.train_s}
+
+    stored = result_cache.cached(path, compute)
+    model = create_model("gap_classifier", backbone=stored["backbone"], num_classes=arrays.y.shape[1])
+    model.load_state_dict(stored["state"])
+    return Fitted(model.eval(), stored["backbone"], stored["history"], stored["best_epoch"], stored["train_s"])
+
+
+def scores(fitted: Fitted, arrays: Arrays, cfg) -> np.ndarray:
+    """Sigmoid probabilities ``N x 28`` of ``arrays``."""
+    return predict(fitted.model, arrays.x, cfg)
+
+
+def auc_table(y: np.ndarray, p: np.ndarray, min_positives: int, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Per category: positives in the test split, AUC with its stratified bootstrap 95 % CI, or "too few"."""
+    ok = usable_labels(y, min_positives)
+    rng = np.random.default_rng(seed)
+    out = []
+    for k, name in enumerate(NAMES):
+        pos = int(y[:, k].sum())
+        if not ok[k]:
+            out.append((name, pos, np.nan, np.nan, np.nan, f"too few (< {min_positives} positives)"))
+            continue
+        i1, i0 = np.flatnonzero(y[:, k] == 1), np.flatnonzero(y[:, k] == 0)
+        boot = [auc_rank(np.r_[np.ones(len(i1)), np.zeros(len(i0))],
+                         np.r_[p[rng.choice(i1, len(i1)), k], p[rng.choice(i0, len(i0)), k]]) for _ in range(n_boot)]
+        lo, hi = np.quantile(boot, [0.025, 0.975])
+        out.append((name, pos, auc_rank(y[:, k], p[:, k]), lo, hi, "scored"))
+    return pd.DataFrame(out, columns=["category", "test positives", "AUC", "lo", "hi", "status"]).set_index("category")
+
+
+def stage1_bars(y: np.ndarray, p: np.ndarray, min_positives: int, label: str) -> list[Bar]:
+    """AUC of each scorable category against a prevalence-only (constant) score, then the mean
+    over those categories against the same baseline (pictures resampled jointly)."""
+    ok = np.flatnonzero(usable_labels(y, min_positives))
+    bars = [paired_auc(f"{NAMES[k]} AUC, {label} vs prevalence only", y[:, k], p[:, k]) for k in ok]
+    return bars + [_mean_auc_bar(y[:, ok], p[:, ok], label)]
+
+
+def _mean_auc_bar(y: np.ndarray, p: np.ndarray, label: str, n_boot: int = 2000, seed: int = 0) -> Bar:
+    """Mean AUC over categories minus 0.5, with a bootstrap over pictures (the same pictures for
+    every category, so their dependence is kept); a resample that leaves a category with one
+    class gives no mean and is counted out of the CI (reported in ``missing``)."""
+    rng = np.random.default_rng(seed)
+    mean = float(np.mean([auc_rank(y[:, k], p[:, k]) for k in range(y.shape[1])]))
+    boots, skipped = [], 0
+    for _ in range(n_boot):
+        idx = rng.integers(0, len(y), len(y))
+        yb, pb = y[idx], p[idx]
+        if ((yb.sum(0) == 0) | (yb.sum(0) == len(yb))).any():
+            skipped += 1
+            continue
+        boots.append(np.mean([auc_rank(yb[:, k], pb[:, k]) for k in range(y.shape[1])]) - 0.5)
+    lo, hi = np.quantile(boots, [0.025, 0.975]) if boots else (np.nan, np.nan)
+    return Bar(f"mean AUC over the {y.shape[1]} scorable categories, {label} vs prevalence only", mean, 0.5,
+               mean - 0.5, float(lo), float(hi), len(y), skipped, 0.0)
+
+
+def asserted(bars: list[Bar], y: np.ndarray, min_positives: int, common: int, reported=()) -> list[bool]:
+    """Which of :func:`stage1_bars`' bars are asserted: the common categories' (at least ``common``
+    test positives) but those named in ``reported``, and the mean's; the others are shown only."""
+    ok = np.flatnonzero(usable_labels(y, min_positives))
+    unknown = set(reported) - set(NAMES)
+    if unknown:
+        raise ValueError(f"reported_bars: unknown categories {sorted(unknown)}")
+    return [bool(y[:, k].sum() >= common and NAMES[k] not in reported) for k in ok] + [True]
+
+
+def attention(fitted: Fitted, arrays: Arrays, cfg) -> tuple[np.ndarray, np.ndarray]:
+    """Eq. 4's maps of ``arrays``' pictures from the stage-1 network (:func:`.cam_crops.attention_maps`)."""
+    return cc.attention_maps(fitted.model, arrays.x, min_prob=cfg.cam["min_prob"], device=cfg.device)
+
+
+def example(arrays: Arrays) -> int:
+    """The row of the picture Fig. 2 shows: the first with a lesion mask and a positive label
+    (else the first with a positive label, else the first)."""
+    labelled = arrays.y.any(axis=1)
+    if arrays.lesion is not None:
+        both = np.flatnonzero(labelled & arrays.lesion.reshape(len(arrays), -1).any(axis=1))
+        if len(both):
+            return int(both[0])
+    return int(np.flatnonzero(labelled)[0]) if labelled.any() else 0
+
+
+def label_names(y_row: np.ndarray) -> list[str]:
+    """The category names of one picture's positive labels."""
+    return [NAMES[k] for k in np.flatnonzero(y_row)] or ["none"]
+
+
+def theta_sweep(maps: np.ndarray, lesion: np.ndarray | None, thetas, seed: int = 0) -> pd.DataFrame:
+    """Per theta: pictures with a crop, mean box area share, and (with lesion masks) the mean share
+    of each picture's lesion inside its CAM box and inside a random box of the same size."""
+    rng = np.random.default_rng(seed)
+    shape = maps.shape[1:]
+    rows = []
+    for theta in thetas:
+        boxes = [cc.attention_box(m, theta) for m in maps]
+        have = [i for i, b in enumerate(boxes) if b is not None]
+        kept = [boxes[i] for i in have]
+        row = {"theta": theta, "pictures with a crop": len(have), "of": len(maps),
+               "mean box area share": float(np.mean(cc.box_area_fraction(kept, shape))) if kept else np.nan}
+        if lesion is not None and kept:
+            rand = cc.random_boxes(kept, shape, rng)
+            cam_cov = np.array([cc.lesion_coverage(b, lesion[i]) for i, b in zip(have, kept)])
+            rnd_cov = np.array([cc.lesion_coverage(b, lesion[i]) for i, b in zip(have, rand)])
+            with_lesion = np.isfinite(cam_cov)
+            row.update({"pictures with a lesion": int(with_lesion.sum()),
+                        "lesion inside CAM box": float(np.mean(cam_cov[with_lesion])) if with_lesion.any() else np.nan,
+                        "lesion inside random box": float(np.mean(rnd_cov[with_lesion])) if with_lesion.any() else np.nan})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("theta")
+
+
+def coverage_bar(maps: np.ndarray, lesion: np.ndarray, theta: float, seed: int = 0) -> Bar:
+    """Lesion share inside the CAM box against a random box of the same size, per picture with a
+    lesion and a crop (paired bootstrap)."""
+    rng = np.random.default_rng(seed)
+    boxes = [cc.attention_box(m, theta) for m in maps]
+    have = [i for i, b in enumerate(boxes) if b is not None and lesion[i].any()]
+    kept = [boxes[i] for i in have]
+    rand = cc.random_boxes(kept, maps.shape[1:], rng)
+    cam = [cc.lesion_coverage(b, lesion[i]) for i, b in zip(have, kept)]
+    rnd = [cc.lesion_coverage(b, lesion[i]) for i, b in zip(have, rand)]
+    return paired_mean(f"lesion share inside the box, CAM (theta {theta:g}) vs random box of the same size",
+                       cam, rnd, higher_is_better=True)
+
+
+__all__ = ["asserted", "attention", "auc_table", "coverage_bar", "example", "label_names", "scores",
+           "split_rows", "stage1_bars", "theta_sweep", "train", "trained"]
