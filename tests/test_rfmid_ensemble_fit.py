@@ -79,7 +79,7 @@ def test_fit_learns_squares_and_keeps_the_best_state() -> None:
     assert p.shape == (64, 2) and np.isfinite(p).all()
     assert min(auc_rank(test.y[:, k], p[:, k]) for k in range(2)) > 0.75   # both squares are found
     with pytest.raises(ValueError, match="validation rows"):
-        rfit.fit("resnet_narrow", train, valid.take(np.array([], int)), cfg)
+        rfit.fit("resnet_narrow", train, valid.subset(np.array([], int)), cfg)
 
 
 def test_usable_labels_needs_positives_and_a_negative() -> None:

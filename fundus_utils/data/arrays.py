@@ -5,7 +5,8 @@ ensemble's ``SegData`` and ``LandmarkData``, sim-to-real's ``RealSet``), as MONA
 dictionary per sample: the fields differ by task. What they share lives here: a dataclass
 whose per-image fields (arrays with one row per image, lists with one entry per image) are
 indexed together by :meth:`PerImage.subset`, while everything else (a size, a name) is
-copied; ``len`` is the number of images.
+copied; ``len`` is the number of images. :func:`channels_first` turns the image cache's
+``N x H x W x C`` into the loaders' ``N x C x H x W``.
 """
 from __future__ import annotations
 
@@ -39,4 +40,11 @@ class PerImage:
         return dataclasses.replace(self, **values)
 
 
-__all__ = ["PerImage"]
+def channels_first(images: np.ndarray) -> np.ndarray:
+    """uint8 ``N x H x W x C`` (the image cache's layout) -> contiguous ``N x C x H x W`` (the loaders')."""
+    if images.ndim != 4 or images.shape[-1] not in (1, 3):
+        raise ValueError(f"expected images N x H x W x C (C = 1 or 3), got shape {images.shape}")
+    return np.ascontiguousarray(images.transpose(0, 3, 1, 2))
+
+
+__all__ = ["PerImage", "channels_first"]

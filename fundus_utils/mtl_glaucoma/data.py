@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import load_resized
-from ..data.arrays import PerImage
+from ..data.arrays import PerImage, channels_first
 from ..data.io import image_size
 from ..data.targets import fovea_heatmap, fovea_variance
 from ..evaluation import centres_of_mass, vertical_cdr
@@ -99,7 +99,7 @@ def prepare(table: pd.DataFrame, size: int, variance_256: float = 50.0,
     has_masks = np.array([isinstance(p, str) and bool(p) for p in table.get("od_mask", pd.Series([""] * n))])
     cols = ["image"] + (["od_mask", "oc_mask"] if has_masks.any() else [])
     arr = load_resized(table, size, cols, missing="zeros")
-    x = np.ascontiguousarray(arr["image"].transpose(0, 3, 1, 2))
+    x = channels_first(arr["image"])
     od = arr.get("od_mask", np.zeros((n, size, size), bool))
     oc = arr.get("oc_mask", np.zeros((n, size, size), bool))
     fx = pd.to_numeric(table.get("fovea_x", pd.Series(np.nan, index=table.index)), errors="coerce").to_numpy(float)

@@ -34,6 +34,7 @@ import torch
 from timm.data import IMAGENET_DEFAULT_MEAN as IMAGENET_MEAN, IMAGENET_DEFAULT_STD as IMAGENET_STD
 
 from ..config import Config
+from ..data.arrays import channels_first
 from ..evaluation.stats import bootstrap_ci, ci_text
 from ..models import create_model
 
@@ -42,13 +43,6 @@ ENSEMBLE = "ensemble"
 
 
 # ------------------------------------------------------------------------------ training
-
-def channels_first(images: np.ndarray) -> np.ndarray:
-    """uint8 ``N x H x W x C`` -> contiguous ``N x C x H x W`` (the loaders' layout)."""
-    if images.ndim != 4 or images.shape[-1] not in (1, 3):
-        raise ValueError(f"expected images N x H x W x C (C = 1 or 3), got shape {images.shape}")
-    return np.ascontiguousarray(images.transpose(0, 3, 1, 2))
-
 
 def fit_member(variant: str, x_train: np.ndarray, y_train: np.ndarray, x_valid: np.ndarray, y_valid: np.ndarray,
                cfg: Config, seed: int = 0, progress: bool | None = None):

@@ -58,7 +58,7 @@ from timm.data import IMAGENET_DEFAULT_MEAN as IMAGENET_MEAN, IMAGENET_DEFAULT_S
 
 from ..config import Config
 from ..data import load_resized
-from ..data.arrays import PerImage
+from ..data.arrays import PerImage, channels_first
 from ..data.io import image_size
 from ..data.targets import fovea_heatmap, fovea_variance
 from ..evaluation import Bar, centre_of_mass, mean_position, paired_mean, vertical_extent
@@ -198,7 +198,7 @@ def prepare_landmarks(table: pd.DataFrame, size: int) -> LandmarkData:
         if od_mask[i].any():
             od[i] = centre_of_mass(od_mask[i].astype(float))
             diam[i] = vertical_extent(od_mask[i])
-    x = np.ascontiguousarray(arr["image"].transpose(0, 3, 1, 2))
+    x = channels_first(arr["image"])
     return LandmarkData(table["image_id"].astype(str).to_numpy(), x, od, fovea, diam, size,
                         table["patient_id"].astype(str).to_numpy())
 

@@ -49,7 +49,7 @@ from timm.data import IMAGENET_DEFAULT_MEAN as IMAGENET_MEAN, IMAGENET_DEFAULT_S
 from . import disc_crop
 from ..config import Config
 from ..data import load_resized
-from ..data.arrays import PerImage
+from ..data.arrays import PerImage, channels_first
 from ..evaluation import Bar, dice, paired_auc, paired_mean, place_prior, shape_prior, vertical_cdr
 from ..evaluation.bars import named
 from ..evaluation.ellipse import fit_ellipse
@@ -179,7 +179,7 @@ def paste(probs: np.ndarray, boxes: np.ndarray, shape: tuple[int, int]) -> np.nd
 
 def crop_inputs(images: np.ndarray, boxes: np.ndarray, size: int) -> np.ndarray:
     """uint8 ``(N, 3, size, size)`` network inputs cut from ``(N, H, W, 3)`` pictures."""
-    return np.ascontiguousarray(disc_crop.crop_discs(images, boxes, size).transpose(0, 3, 1, 2))
+    return channels_first(disc_crop.crop_discs(images, boxes, size))
 
 
 # --------------------------------------------------------------------------- disc locator

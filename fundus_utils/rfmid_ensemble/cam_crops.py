@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..data.arrays import channels_first
 from ..evaluation.cam import guided_gradcam
 
 Box = tuple[int, int, int, int]   # row0, row1, col0, col1 (half-open)
@@ -33,7 +34,7 @@ Box = tuple[int, int, int, int]   # row0, row1, col0, col1 (half-open)
 
 def _to_tensor(images: np.ndarray) -> torch.Tensor:
     """uint8 ``N x H x W x 3`` -> float ``N x 3 x H x W`` in [0, 1] (what the GAP classifiers take)."""
-    return torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2))).float().div_(255)
+    return torch.from_numpy(channels_first(images)).float().div_(255)
 
 
 def attention_maps(model: torch.nn.Module, images: np.ndarray, min_prob: float = 0.5,

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .. import data as _data
+from ..data.arrays import PerImage
 from ..data.cache import load_resized
 from ..data.importers.rfmid import GROUP_28, group_28
 
@@ -53,20 +54,15 @@ def source(cfg):
 
 
 @dataclass
-class Arrays:
+class Arrays(PerImage):
     """Rows of a sample table as arrays: ``x`` uint8 ``N x H x W x 3``, ``y`` float32 ``N x 28``,
-    ``lesion`` bool ``N x H x W`` (None without lesion masks), ``ids`` the image ids."""
+    ``lesion`` bool ``N x H x W`` (None without lesion masks), ``ids`` the image ids;
+    ``subset(rows)`` (:class:`fundus_utils.data.arrays.PerImage`) slices them together."""
 
     x: np.ndarray
     y: np.ndarray
     ids: np.ndarray
     lesion: np.ndarray | None = None
-
-    def take(self, rows: np.ndarray) -> "Arrays":
-        return Arrays(self.x[rows], self.y[rows], self.ids[rows], None if self.lesion is None else self.lesion[rows])
-
-    def __len__(self) -> int:
-        return len(self.x)
 
 
 def arrays(table: pd.DataFrame, size: int) -> Arrays:

@@ -34,6 +34,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ..data.arrays import channels_first
 from ..models import create_model
 from ..seed import seed_everything
 from ..train import FocalLoss, class_alpha, make_learner, predict_batches, tensor_dls
@@ -78,16 +79,12 @@ class Fitted:
     train_s: float = 0.0
 
 
-def _channels_first(x: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
-
-
 def fit(backbone: str, train: Arrays, valid: Arrays, cfg, seed: int = 0, progress: bool | None = None) -> Fitted:
     """Train ``backbone`` (a timm name) on ``train``, select on ``valid``'s loss; see the module docstring."""
     if not len(valid):
         raise ValueError("fit: the validation rows select the checkpoint and stop training; got none")
     seed_everything(seed)
-    dls = tensor_dls(_channels_first(train.x), train.y, _channels_first(valid.x), valid.y, bs=int(cfg.bs),
+    dls = tensor_dls(channels_first(train.x), train.y, channels_first(valid.x), valid.y, bs=int(cfg.bs),
                      device=cfg.device, augment=paper_augment(cfg.augment, cfg.image_size),
                      num_workers=cfg.num_workers, drop_last=len(train) > cfg.bs)
     model = create_model("gap_classifier", backbone=backbone, num_classes=train.y.shape[1], pretrained=cfg.pretrained)
@@ -122,7 +119,7 @@ def fit(backbone: str, train: Arrays, valid: Arrays, cfg, seed: int = 0, progres
 
 def predict(model: torch.nn.Module, x: np.ndarray, cfg, bs: int = 64) -> np.ndarray:
     """Sigmoid probabilities ``N x K`` for uint8 images ``N x H x W x 3``."""
-    return predict_batches(model, _channels_first(x), bs=bs, device=cfg.device, channels_last=cfg.channels_last,
+    return predict_batches(model, channels_first(x), bs=bs, device=cfg.device, channels_last=cfg.channels_last,
                            amp=cfg.amp).astype(np.float64)
 
 

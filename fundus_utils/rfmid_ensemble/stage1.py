@@ -38,7 +38,7 @@ def split_rows(table: pd.DataFrame, fold: int, pool_splits) -> dict[str, np.ndar
 
 def train(arrays: Arrays, rows: dict[str, np.ndarray], cfg, seed: int = 0) -> Fitted:
     """The stage-1 VGG (``cfg.vgg``) on the whole pictures of ``rows['train']``."""
-    return fit(cfg.vgg, arrays.take(rows["train"]), arrays.take(rows["valid"]), cfg, seed=seed)
+    return fit(cfg.vgg, arrays.subset(rows["train"]), arrays.subset(rows["valid"]), cfg, seed=seed)
 
 
 def trained(table: pd.DataFrame, arrays: Arrays, rows: dict[str, np.ndarray], cfg, seed: int = 0) -> Fitted:

@@ -45,7 +45,7 @@ print({part: len(r) for part, r in rows.items()}, f"pictures of {cfg.image_size}
 
 # %%
 fitted = stage1.trained(table, arrays, rows, cfg, seed=cfg.seed)
-test = arrays.take(rows["test"])
+test = arrays.subset(rows["test"])
 p_test = stage1.scores(fitted, test, cfg)
 aucs = stage1.auc_table(test.y, p_test, cfg.min_positives)
 report.table(aucs, "rfmid_stage1_auc", f"Stage 1 ({cfg.vgg}): test AUC per category with a bootstrap 95 % CI; "

@@ -49,7 +49,7 @@ print(f"stage-1 {fitted.backbone}: best epoch {fitted.best_epoch}; lesion masks:
 # none uses its top category), summed and rescaled.
 
 # %%
-pool = arrays.take(np.r_[rows["train"], rows["valid"]])
+pool = arrays.subset(np.r_[rows["train"], rows["valid"]])
 maps, predicted = stage1.attention(fitted, pool, cfg)
 print(f"{len(maps)} maps; categories predicted per picture: mean {predicted.sum(1).mean():.2f}, "
       f"pictures with none (top category used): {int((~predicted.any(1)).sum())}")
