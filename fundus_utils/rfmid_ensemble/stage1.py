@@ -98,21 +98,22 @@ def stage1_bars(y: np.ndarray, p: np.ndarray, min_positives: int, label: str) ->
 
 def _mean_auc_bar(y: np.ndarray, p: np.ndarray, label: str, n_boot: int = 2000, seed: int = 0) -> Bar:
     """Mean AUC over categories minus 0.5, with a bootstrap over pictures (the same pictures for
-    every category, so their dependence is kept); a resample that leaves a category with one
-    class gives no mean and is counted out of the CI (reported in ``missing``)."""
+    every category, so their dependence is kept). A resample that leaves a category with one
+    class has no AUC there; it is drawn again (the bootstrap conditioned on both classes being
+    present, as a stratified one is), at most ``10 * n_boot`` draws."""
     rng = np.random.default_rng(seed)
     mean = float(np.mean([auc_rank(y[:, k], p[:, k]) for k in range(y.shape[1])]))
-    boots, skipped = [], 0
-    for _ in range(n_boot):
+    boots, draws = [], 0
+    while len(boots) < n_boot and draws < 10 * n_boot:
+        draws += 1
         idx = rng.integers(0, len(y), len(y))
         yb, pb = y[idx], p[idx]
         if ((yb.sum(0) == 0) | (yb.sum(0) == len(yb))).any():
-            skipped += 1
             continue
         boots.append(np.mean([auc_rank(yb[:, k], pb[:, k]) for k in range(y.shape[1])]) - 0.5)
-    lo, hi = np.quantile(boots, [0.025, 0.975]) if boots else (np.nan, np.nan)
+    lo, hi = np.quantile(boots, [0.025, 0.975]) if len(boots) == n_boot else (np.nan, np.nan)  # NaN fails the bar
     return Bar(f"mean AUC over the {y.shape[1]} scorable categories, {label} vs prevalence only", mean, 0.5,
-               mean - 0.5, float(lo), float(hi), len(y), skipped, 0.0)
+               mean - 0.5, float(lo), float(hi), len(y), 0, 0.0)
 
 
 def asserted(bars: list[Bar], y: np.ndarray, min_positives: int, common: int, reported=()) -> list[bool]:
