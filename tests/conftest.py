@@ -61,13 +61,16 @@ def toc_parents() -> dict[str, str]:
 
 
 def page_title(toc_file: str) -> str:
-    """The '# Title' of a toc entry (``executed/<ch>/<nb>`` reads ``notebooks/<ch>/<nb>.py``)."""
-    path = (ROOT / "notebooks" / f"{toc_file.removeprefix('executed/')}.py" if toc_file.startswith("executed/")
-            else ROOT / f"{toc_file}.md")
+    """The '# Title' of a toc entry (``executed/<ch>/<nb>`` reads ``notebooks/<ch>/<nb>.py``; a
+    Markdown page's title as the landing page's status table reads it)."""
+    if not toc_file.startswith("executed/"):
+        from fundus_utils.book_status import title
+
+        return title(ROOT / f"{toc_file}.md")
+    path = ROOT / "notebooks" / f"{toc_file.removeprefix('executed/')}.py"
     for line in path.read_text().splitlines():
-        line = line.removeprefix("# ") if path.suffix == ".py" else line
-        if line.startswith("# "):
-            return line[2:].strip()
+        if line.startswith("# # "):
+            return line[4:].strip()
     raise ValueError(f"{path}: no '# Title' line")
 
 

@@ -77,7 +77,7 @@ def test_auc_table_scores_only_what_the_test_split_supports() -> None:
     from fundus_utils.rfmid_ensemble import stage1
 
     y, p = _perfect_and_random()
-    t = stage1.auc_table(y, p, min_positives=5, n_boot=200)
+    t = stage1.auc_table(y, stage1.stage1_bars(y, p, 5, "demo"), min_positives=5)
     assert t.iloc[0]["AUC"] == 1.0 and t.iloc[0]["status"] == "scored"
     assert t.iloc[2]["status"].startswith("too few") and np.isnan(t.iloc[2]["AUC"])
     assert (t["status"] == "scored").sum() == 2          # the other 25 categories have no positive

@@ -237,8 +237,10 @@ def multilabel_cam(model: "torch.nn.Module", images: "torch.Tensor | np.ndarray"
     A multi-label head predicts class k when ``sigmoid(logit_k) >= threshold``; each image's map is
     the sum of its predicted classes' maps (each already in [0, 1]), min-max rescaled, as papers
     show one heat map for all the findings in an image. ``empty``: what an image with no
-    predicted class gets: "top" (the map of its top-scoring class) or "zeros".
-    Returns ``(maps (N, H, W) float32, predicted (N, K) bool)``; ``kwargs`` go to ``cam_maps``.
+    predicted class gets: "top" (the map of its top-scoring class) or "zeros". ``method``: a key
+    of ``CAM_METHODS``, or ``"guided_gradcam"`` (:func:`guided_gradcam` per class).
+    Returns ``(maps (N, H, W) float32, predicted (N, K) bool)``; ``kwargs`` go to ``cam_maps``
+    (or ``guided_gradcam``).
     """
     import torch
 
@@ -257,10 +259,15 @@ def multilabel_cam(model: "torch.nn.Module", images: "torch.Tensor | np.ndarray"
     if empty == "top":
         none = ~chosen.any(axis=1)
         chosen[none, logits[none].argmax(axis=1)] = True
+    def class_maps(xs: "torch.Tensor", k: int) -> np.ndarray:
+        if method == "guided_gradcam":
+            return guided_gradcam(model, xs, target_layers, k, **kwargs)
+        return cam_maps(model, xs, target_layers, method, targets=k, **kwargs)
+
     total = np.zeros((x.shape[0],) + tuple(x.shape[-2:]), np.float32)
     for k in np.flatnonzero(chosen.any(axis=0)):
         idx = np.flatnonzero(chosen[:, k])
-        total[idx] += cam_maps(model, x[idx], target_layers, method, targets=int(k), **kwargs)
+        total[idx] += class_maps(x[idx], int(k))
     return _minmax(total), predicted
 
 

@@ -6,8 +6,8 @@ rescaled to [0, 255] (Eq. 4); the pixels at or above a threshold theta (Eq. 5) m
 attention area; its bounding rectangle is cut out and resized to the network's input size,
 and the crop joins the training set with the picture's labels (stage 2).
 
-From where: Guided Grad-CAM is pytorch-grad-cam's ``GuidedBackpropReLUModel`` x ``GradCAM``
-through :func:`fundus_utils.evaluation.cam.guided_gradcam`; resizing is OpenCV's
+From where: Guided Grad-CAM is pytorch-grad-cam's guided ReLU x ``GradCAM``, summed over the
+predicted classes by :func:`fundus_utils.evaluation.cam.multilabel_cam`; resizing is OpenCV's
 (``INTER_AREA`` when shrinking, ``INTER_LINEAR`` when enlarging). Ours where the paper is
 silent: which classes count as predicted (``sigmoid >= min_prob``; a picture with none uses its
 top class), theta (not given: a setting, swept by the notebooks), and a picture whose map has
@@ -27,38 +27,25 @@ import numpy as np
 import torch
 
 from ..data.arrays import channels_first
-from ..evaluation.cam import guided_gradcam
+from ..evaluation.cam import multilabel_cam
 
 Box = tuple[int, int, int, int]   # row0, row1, col0, col1 (half-open)
 
 
-def _to_tensor(images: np.ndarray) -> torch.Tensor:
-    """uint8 ``N x H x W x 3`` -> float ``N x 3 x H x W`` in [0, 1] (what the GAP classifiers take)."""
-    return torch.from_numpy(channels_first(images)).float().div_(255)
-
-
 def attention_maps(model: torch.nn.Module, images: np.ndarray, min_prob: float = 0.5,
                    device: str = "cpu") -> tuple[np.ndarray, np.ndarray]:
-    """Eq. 4: per picture, the sum of the Guided Grad-CAM maps of its predicted classes, in [0, 1].
+    """Eq. 4: per picture, the sum of the Guided Grad-CAM maps of its predicted classes, in [0, 1]
+    (:func:`fundus_utils.evaluation.cam.multilabel_cam`; a picture with no class at ``min_prob``
+    uses its top class).
 
     Returns ``(maps N x H x W float32, predicted N x K bool)``; ``model`` is a
     :class:`~fundus_utils.models.gap_classifier.GapClassifier` (its ``cam_layer``).
     """
     model = model.to(device).eval()
-    x = _to_tensor(images).to(device)
-    with torch.no_grad():
-        logits = torch.cat([model(x[i:i + 64]) for i in range(0, len(x), 64)]).float().cpu().numpy()
-    predicted = 1 / (1 + np.exp(-logits)) >= min_prob
-    chosen = predicted.copy()
-    none = ~chosen.any(axis=1)
-    chosen[none, logits[none].argmax(axis=1)] = True
-    total = np.zeros((len(x),) + tuple(x.shape[-2:]), np.float32)
-    for k in np.flatnonzero(chosen.any(axis=0)):
-        rows = np.flatnonzero(chosen[:, k])
-        total[rows] += guided_gradcam(model, x[rows], model.cam_layer(), int(k))
+    x = torch.from_numpy(channels_first(images)).float().div_(255).to(device)
+    maps, predicted = multilabel_cam(model, x, model.cam_layer(), method="guided_gradcam", threshold=min_prob)
     model.zero_grad(set_to_none=True)   # Grad-CAM's backward passes leave gradients on the caller's model
-    peak = total.reshape(len(total), -1).max(axis=1)
-    return (total / np.where(peak > 0, peak, 1)[:, None, None]).astype(np.float32), predicted
+    return maps, predicted
 
 
 def attention_box(attention: np.ndarray, theta: float) -> Box | None:

@@ -1,13 +1,14 @@
 """Stage 1 of the paper's pipeline: a VGG on the whole pictures, and the attention crops it gives.
 
-* :func:`split_rows`: one bagging fold's rows - train on the pool's other folds, select the
+* :func:`open_fold` / :func:`split_rows`: the data, and one bagging fold's rows - train on the pool's other folds, select the
   checkpoint on this fold, score on the test split.
 * :func:`train` / :func:`trained` / :func:`scores`: the stage-1 network (:mod:`.fit`; ``trained``
   through the result cache, for the notebooks that follow) and its test probabilities.
-* :func:`auc_table`: per-category test AUC with a bootstrap 95 % CI for the categories the test
-  split can score (:func:`.data.usable_labels`); the others are listed as "too few".
 * :func:`stage1_bars`: per-category AUC against a prevalence-only score (a constant: AUC 0.5)
-  on the same test pictures, and the mean over the scorable categories.
+  on the same test pictures, and the mean over the scorable categories
+  (:func:`.data.usable_labels`);
+* :func:`auc_table`: the per-category test AUC with its 95 % CI, from those bars; the
+  categories the test split cannot score are listed as "too few".
 * :func:`theta_sweep`: for each threshold theta, how many pictures give a crop, how large the
   boxes are, and how much of each picture's lesion they cover - against boxes of the same
   sizes at random positions (beyond the paper: do the crops land on lesions?).
@@ -21,7 +22,8 @@ import pandas as pd
 
 from ..evaluation import Bar, auc_rank, paired_auc, paired_mean
 from . import cam_crops as cc
-from .data import NAMES, Arrays, usable_labels
+from .data import NAMES, Arrays, open_samples, usable_labels
+from .data import arrays as arrays_of
 from .fit import Fitted, fit, predict
 
 
@@ -34,6 +36,13 @@ def split_rows(table: pd.DataFrame, fold: int, pool_splits) -> dict[str, np.ndar
     if min(len(r) for r in rows.values()) == 0:
         raise ValueError(f"fold {fold}: an empty part ({ {k: len(v) for k, v in rows.items()} })")
     return rows
+
+
+def open_fold(cfg, fold: int = 0) -> tuple[pd.DataFrame, Arrays, dict[str, np.ndarray]]:
+    """The notebooks' data: the sample table (:func:`.data.open_samples`), its arrays at the
+    profile's input size and the rows of bagging fold ``fold`` (:func:`split_rows`)."""
+    table = open_samples(cfg)
+    return table, arrays_of(table, cfg.image_size), split_rows(table, fold, cfg.pool_splits)
 
 
 def train(arrays: Arrays, rows: dict[str, np.ndarray], cfg, seed: int = 0) -> Fitted:
@@ -70,21 +79,21 @@ def scores(fitted: Fitted, arrays: Arrays, cfg) -> np.ndarray:
     return predict(fitted.model, arrays.x, cfg)
 
 
-def auc_table(y: np.ndarray, p: np.ndarray, min_positives: int, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
-    """Per category: positives in the test split, AUC with its stratified bootstrap 95 % CI, or "too few"."""
-    ok = usable_labels(y, min_positives)
-    rng = np.random.default_rng(seed)
+def auc_table(y: np.ndarray, bars: list[Bar], min_positives: int) -> pd.DataFrame:
+    """Per category: test positives, AUC with its stratified bootstrap 95 % CI, or "too few".
+
+    Read from :func:`stage1_bars` (its per-category bars against a constant score, AUC 0.5:
+    the AUC's interval is 0.5 + the gain's), so the bootstrap runs once."""
+    ok = np.flatnonzero(usable_labels(y, min_positives))
+    scored = dict(zip(ok, bars))
     out = []
     for k, name in enumerate(NAMES):
         pos = int(y[:, k].sum())
-        if not ok[k]:
+        if k in scored:
+            b = scored[k]
+            out.append((name, pos, b.method, 0.5 + b.lo, 0.5 + b.hi, "scored"))
+        else:
             out.append((name, pos, np.nan, np.nan, np.nan, f"too few (< {min_positives} positives)"))
-            continue
-        i1, i0 = np.flatnonzero(y[:, k] == 1), np.flatnonzero(y[:, k] == 0)
-        boot = [auc_rank(np.r_[np.ones(len(i1)), np.zeros(len(i0))],
-                         np.r_[p[rng.choice(i1, len(i1)), k], p[rng.choice(i0, len(i0)), k]]) for _ in range(n_boot)]
-        lo, hi = np.quantile(boot, [0.025, 0.975])
-        out.append((name, pos, auc_rank(y[:, k], p[:, k]), lo, hi, "scored"))
     return pd.DataFrame(out, columns=["category", "test positives", "AUC", "lo", "hi", "status"]).set_index("category")
 
 
@@ -185,5 +194,5 @@ def coverage_bar(maps: np.ndarray, lesion: np.ndarray, theta: float, seed: int =
                        cam, rnd, higher_is_better=True)
 
 
-__all__ = ["asserted", "attention", "auc_table", "coverage_bar", "example", "label_names", "scores",
+__all__ = ["open_fold", "asserted", "attention", "auc_table", "coverage_bar", "example", "label_names", "scores",
            "split_rows", "stage1_bars", "theta_sweep", "train", "trained"]

@@ -90,9 +90,8 @@ class FocalLoss(nn.Module):
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(f"unknown reduction {reduction!r}")
         self.gamma, self.reduction = gamma, reduction
-        per_class = alpha is not None and not isinstance(alpha, (int, float))
-        self.alpha = None if per_class else alpha
-        self.register_buffer("class_alpha", torch.as_tensor(alpha, dtype=torch.float32) if per_class else None)
+        # a number or one per class: a 0-d or 1-d tensor, broadcast over the last dimension
+        self.register_buffer("alpha", None if alpha is None else torch.as_tensor(alpha, dtype=torch.float32))
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         logits = logits.float()
@@ -100,10 +99,10 @@ class FocalLoss(nn.Module):
         bce = F.binary_cross_entropy_with_logits(logits, target, reduction="none")  # = -log(p_t)
         p_t = torch.exp(-bce)
         loss = (1 - p_t) ** self.gamma * bce
-        alpha = self.alpha if self.class_alpha is None else self.class_alpha.to(loss.device)
-        if self.class_alpha is not None and self.class_alpha.shape != logits.shape[-1:]:
-            raise ValueError(f"FocalLoss: {self.class_alpha.numel()} class alphas for {logits.shape[-1]} classes")
-        if alpha is not None:
+        if self.alpha is not None:
+            if self.alpha.ndim and self.alpha.shape != logits.shape[-1:]:
+                raise ValueError(f"FocalLoss: {self.alpha.numel()} class alphas for {logits.shape[-1]} classes")
+            alpha = self.alpha.to(loss.device)
             loss = (alpha * target + (1 - alpha) * (1 - target)) * loss
         if self.reduction == "mean":
             return loss.mean()

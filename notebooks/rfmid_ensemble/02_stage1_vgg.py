@@ -31,9 +31,7 @@ from fundus_utils import report, session
 from fundus_utils.rfmid_ensemble import data, stage1
 
 cfg = session.begin("rfmid_ensemble", profile, overrides, threads="threads", source=data.source)
-table = data.open_samples(cfg)
-arrays = data.arrays(table, cfg.image_size)
-rows = stage1.split_rows(table, fold=0, pool_splits=cfg.pool_splits)
+table, arrays, rows = stage1.open_fold(cfg, fold=0)
 print({part: len(r) for part, r in rows.items()}, f"pictures of {cfg.image_size} px; lesion masks: {arrays.lesion is not None}")
 
 # %% [markdown]
@@ -47,8 +45,9 @@ print({part: len(r) for part, r in rows.items()}, f"pictures of {cfg.image_size}
 fitted = stage1.trained(table, arrays, rows, cfg, seed=cfg.seed)
 test = arrays.subset(rows["test"])
 p_test = stage1.scores(fitted, test, cfg)
-aucs = stage1.auc_table(test.y, p_test, cfg.min_positives)
-report.table(aucs, "rfmid_stage1_auc", f"Stage 1 ({cfg.vgg}): test AUC per category with a bootstrap 95 % CI; "
+bars = stage1.stage1_bars(test.y, p_test, cfg.min_positives, "stage-1 VGG")
+report.table(stage1.auc_table(test.y, bars, cfg.min_positives), "rfmid_stage1_auc",
+             f"Stage 1 ({cfg.vgg}): test AUC per category with a stratified bootstrap 95 % CI; "
              "categories with too few test positives are not scored.", cfg)
 
 # %% [markdown]
@@ -63,7 +62,6 @@ report.table(aucs, "rfmid_stage1_auc", f"Stage 1 ({cfg.vgg}): test AUC per categ
 # a few positives give an interval too wide to decide.
 
 # %%
-bars = stage1.stage1_bars(test.y, p_test, cfg.min_positives, "stage-1 VGG")
 report.bars(bars, "rfmid_stage1_bars", "Stage-1 bars: AUC gain over a prevalence-only score on the same test "
             "pictures, paired bootstrap 95 % CI (lo, hi); passed = lower end above 0.", cfg,
             asserted=stage1.asserted(bars, test.y, cfg.min_positives, cfg.common_positives, cfg.reported_bars))

@@ -35,9 +35,7 @@ from fundus_utils import report, session
 from fundus_utils.rfmid_ensemble import data, figures, stage1
 
 cfg = session.begin("rfmid_ensemble", profile, overrides, threads="threads", source=data.source)
-table = data.open_samples(cfg)
-arrays = data.arrays(table, cfg.image_size)
-rows = stage1.split_rows(table, fold=0, pool_splits=cfg.pool_splits)
+table, arrays, rows = stage1.open_fold(cfg, fold=0)
 fitted = stage1.trained(table, arrays, rows, cfg, seed=cfg.seed)   # the previous notebook's network (cached)
 print(f"stage-1 {fitted.backbone}: best epoch {fitted.best_epoch}; lesion masks: {arrays.lesion is not None}")
 
