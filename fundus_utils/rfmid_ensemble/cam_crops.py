@@ -84,6 +84,13 @@ def cut_crops(images: np.ndarray, boxes: list[Box | None], size: int) -> Crops:
     return Crops(cut, rows, kept, len(boxes) - len(rows))
 
 
+def scale_box(box: Box, scale: float) -> Box:
+    """``box`` of an ``H x W`` map in the pixels of the same picture at ``scale`` times the size
+    (the box grows outward to whole pixels)."""
+    r0, r1, c0, c1 = box
+    return (int(np.floor(r0 * scale)), int(np.ceil(r1 * scale)), int(np.floor(c0 * scale)), int(np.ceil(c1 * scale)))
+
+
 def box_area_fraction(boxes: list[Box], shape: tuple[int, int]) -> np.ndarray:
     """Each box's area as a share of a ``shape`` picture's."""
     return np.array([(r1 - r0) * (c1 - c0) / (shape[0] * shape[1]) for r0, r1, c0, c1 in boxes], float)
@@ -109,4 +116,4 @@ def lesion_coverage(box: Box, lesion: np.ndarray) -> float:
 
 
 __all__ = ["Box", "Crops", "attention_box", "attention_maps", "box_area_fraction", "crop_resized", "cut_crops",
-           "lesion_coverage", "random_boxes"]
+           "lesion_coverage", "random_boxes", "scale_box"]

@@ -79,8 +79,12 @@ class Fitted:
     train_s: float = 0.0
 
 
-def fit(backbone: str, train: Arrays, valid: Arrays, cfg, seed: int = 0, progress: bool | None = None) -> Fitted:
-    """Train ``backbone`` (a timm name) on ``train``, select on ``valid``'s loss; see the module docstring."""
+def fit(backbone: str, train: Arrays, valid: Arrays, cfg, seed: int = 0, progress: bool | None = None,
+        epoch_scale: float = 1.0) -> Fitted:
+    """Train ``backbone`` (a timm name) on ``train``, select on ``valid``'s loss; see the module docstring.
+
+    ``epoch_scale`` multiplies each phase's epoch cap (at least 1 epoch): a larger training set
+    then takes the same number of optimiser steps (stage 2's ``equal_steps``)."""
     if not len(valid):
         raise ValueError("fit: the validation rows select the checkpoint and stop training; got none")
     seed_everything(seed)
@@ -98,11 +102,11 @@ def fit(backbone: str, train: Arrays, valid: Arrays, cfg, seed: int = 0, progres
     phases = []
     if cfg.pretrained and cfg.frozen["epochs"] > 0:
         f = cfg.frozen
-        phases.append(("frozen", f["epochs"], f["lr"], "constant",
+        phases.append(("frozen", _scaled(f["epochs"], epoch_scale), f["lr"], "constant",
                        [ReduceLROnPlateau(monitor="valid_loss", patience=f["patience"], factor=f["factor"],
                                           min_lr=f["min_lr"])]))
     ft = cfg.finetune
-    phases.append(("finetune", ft["epochs"], ft["lr"], ft["schedule"],
+    phases.append(("finetune", _scaled(ft["epochs"], epoch_scale), ft["lr"], ft["schedule"],
                    [EarlyStoppingCallback(monitor="valid_loss", patience=ft["patience"])]))
     for name, epochs, lr, schedule, cbs in phases:
         best = BestCheckpoint(every=1)          # each phase ends on its own best state
@@ -115,6 +119,12 @@ def fit(backbone: str, train: Arrays, valid: Arrays, cfg, seed: int = 0, progres
         history += [{"phase": name, "epoch": i + 1, "train_loss": float(v[0]), "valid_loss": float(v[1])}
                     for i, v in enumerate(learn.recorder.values)]
     return Fitted(learn.model.eval(), backbone, history, best.best_epoch, time.perf_counter() - t0)
+
+
+def _scaled(epochs: int, scale: float) -> int:
+    if not 0 < scale <= 1:
+        raise ValueError(f"epoch_scale must be in (0, 1], got {scale}")
+    return max(1, round(int(epochs) * scale))
 
 
 def predict(model: torch.nn.Module, x: np.ndarray, cfg, bs: int = 64) -> np.ndarray:

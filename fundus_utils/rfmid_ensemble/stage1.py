@@ -2,8 +2,8 @@
 
 * :func:`open_fold` / :func:`split_rows`: the data, and one bagging fold's rows - train on the pool's other folds, select the
   checkpoint on this fold, score on the test split.
-* :func:`train` / :func:`trained` / :func:`scores`: the stage-1 network (:mod:`.fit`; ``trained``
-  through the result cache, for the notebooks that follow) and its test probabilities.
+* :func:`trained` / :func:`scores`: the stage-1 network (:mod:`.fit`, through the result cache,
+  for the notebooks that follow) and its test probabilities.
 * :func:`stage1_bars`: per-category AUC against a prevalence-only score (a constant: AUC 0.5)
   on the same test pictures, and the mean over the scorable categories
   (:func:`.data.usable_labels`);
@@ -15,16 +15,15 @@
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from ..evaluation import Bar, auc_rank, paired_auc, paired_mean
+from ..evaluation import Bar, paired_auc, paired_mean
 from . import cam_crops as cc
 from .data import NAMES, Arrays, open_samples, usable_labels
 from .data import arrays as arrays_of
-from .fit import Fitted, fit, predict
+from .fit import Fitted, predict
+from .table2 import mean_auc_bar
 
 
 def split_rows(table: pd.DataFrame, fold: int, pool_splits) -> dict[str, np.ndarray]:
@@ -45,33 +44,25 @@ def open_fold(cfg, fold: int = 0) -> tuple[pd.DataFrame, Arrays, dict[str, np.nd
     return table, arrays_of(table, cfg.image_size), split_rows(table, fold, cfg.pool_splits)
 
 
-def train(arrays: Arrays, rows: dict[str, np.ndarray], cfg, seed: int = 0) -> Fitted:
-    """The stage-1 VGG (``cfg.vgg``) on the whole pictures of ``rows['train']``."""
-    return fit(cfg.vgg, arrays.subset(rows["train"]), arrays.subset(rows["valid"]), cfg, seed=seed)
-
-
-def trained(table: pd.DataFrame, arrays: Arrays, rows: dict[str, np.ndarray], cfg, seed: int = 0) -> Fitted:
-    """:func:`train` through the result cache (:mod:`fundus_utils.train.result_cache`: keyed by the
-    profile's settings, the seed, every column and file of the rows it trains and selects on, and
-    the library), so the notebooks after the one that trains it reuse the same network; only the
-    state dict and the history are stored (read back with ``weights_only=True``)."""
-    from ..models import create_model
+def cache_key(table: pd.DataFrame, rows: dict[str, np.ndarray], cfg, seed: int = 0, backbone: str | None = None) -> dict:
+    """What a base model trained on ``rows`` depends on (the result cache's key): the profile's
+    settings, the seed, the trunk and every column and file of the rows it trains and selects on
+    (the library's digest is added by :func:`fundus_utils.train.result_cache.entry`)."""
     from ..train import result_cache
 
-    key = {"profile": cfg.profile, "seed": seed, "settings": cfg.settings, "what": "stage1",
-           "train": result_cache.row_digests(table.iloc[rows["train"]]),
-           "valid": result_cache.row_digests(table.iloc[rows["valid"]])}
-    path = result_cache.entry(Path(cfg.cache_dir) / "rfmid_ensemble" / "stage1", key)
+    return {"profile": cfg.profile, "seed": seed, "settings": cfg.settings, "backbone": backbone or cfg.vgg,
+            "train": result_cache.row_digests(table.iloc[rows["train"]]),
+            "valid": result_cache.row_digests(table.iloc[rows["valid"]])}
 
-    def compute() -> dict:
-        f = train(arrays, rows, cfg, seed)
-        return {"state": {k: v.detach().cpu() for k, v in f.model.state_dict().items()}, "backbone": f.backbone,
-                "history": f.history, "best_epoch": f.best_epoch, "train_s": f.train_s}
 
-    stored = result_cache.cached(path, compute)
-    model = create_model("gap_classifier", backbone=stored["backbone"], num_classes=arrays.y.shape[1])
-    model.load_state_dict(stored["state"])
-    return Fitted(model.eval(), stored["backbone"], stored["history"], stored["best_epoch"], stored["train_s"])
+def trained(table: pd.DataFrame, arrays: Arrays, cfg, fold: int = 0, seed: int = 0) -> Fitted:
+    """:func:`train` on bagging fold ``fold`` through the result cache (keyed by :func:`cache_key`),
+    so the notebooks after the one that trains it reuse the same network - it is also the
+    stage-2 ensemble's fold-``fold`` VGG on the originals (:func:`.stage2.train_members`); only
+    the state dict and the history are stored (read back with ``weights_only=True``)."""
+    from .stage2 import Member, train_members
+
+    return train_members(table, arrays, [Member("vgg", fold, "originals")], cfg, seed=seed)[0]
 
 
 def scores(fitted: Fitted, arrays: Arrays, cfg) -> np.ndarray:
@@ -102,27 +93,9 @@ def stage1_bars(y: np.ndarray, p: np.ndarray, min_positives: int, label: str) ->
     over those categories against the same baseline (pictures resampled jointly)."""
     ok = np.flatnonzero(usable_labels(y, min_positives))
     bars = [paired_auc(f"{NAMES[k]} AUC, {label} vs prevalence only", y[:, k], p[:, k]) for k in ok]
-    return bars + [_mean_auc_bar(y[:, ok], p[:, ok], label)]
-
-
-def _mean_auc_bar(y: np.ndarray, p: np.ndarray, label: str, n_boot: int = 2000, seed: int = 0) -> Bar:
-    """Mean AUC over categories minus 0.5, with a bootstrap over pictures (the same pictures for
-    every category, so their dependence is kept). A resample that leaves a category with one
-    class has no AUC there; it is drawn again (the bootstrap conditioned on both classes being
-    present, as a stratified one is), at most ``10 * n_boot`` draws."""
-    rng = np.random.default_rng(seed)
-    mean = float(np.mean([auc_rank(y[:, k], p[:, k]) for k in range(y.shape[1])]))
-    boots, draws = [], 0
-    while len(boots) < n_boot and draws < 10 * n_boot:
-        draws += 1
-        idx = rng.integers(0, len(y), len(y))
-        yb, pb = y[idx], p[idx]
-        if ((yb.sum(0) == 0) | (yb.sum(0) == len(yb))).any():
-            continue
-        boots.append(np.mean([auc_rank(yb[:, k], pb[:, k]) for k in range(y.shape[1])]) - 0.5)
-    lo, hi = np.quantile(boots, [0.025, 0.975]) if len(boots) == n_boot else (np.nan, np.nan)  # NaN fails the bar
-    return Bar(f"mean AUC over the {y.shape[1]} scorable categories, {label} vs prevalence only", mean, 0.5,
-               mean - 0.5, float(lo), float(hi), len(y), 0, 0.0)
+    mean = mean_auc_bar(f"mean AUC over the {len(ok)} scorable categories, {label} vs prevalence only", y[:, ok],
+                        p[:, ok])
+    return bars + [mean]
 
 
 def asserted(bars: list[Bar], y: np.ndarray, min_positives: int, common: int, reported=()) -> list[bool]:
@@ -194,5 +167,5 @@ def coverage_bar(maps: np.ndarray, lesion: np.ndarray, theta: float, seed: int =
                        cam, rnd, higher_is_better=True)
 
 
-__all__ = ["open_fold", "asserted", "attention", "auc_table", "coverage_bar", "example", "label_names", "scores",
-           "split_rows", "stage1_bars", "theta_sweep", "train", "trained"]
+__all__ = ["open_fold", "asserted", "attention", "auc_table", "cache_key", "coverage_bar", "example", "label_names",
+           "scores", "split_rows", "stage1_bars", "theta_sweep", "trained"]

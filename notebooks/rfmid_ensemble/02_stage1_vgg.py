@@ -25,8 +25,6 @@ profile = "smoke"
 overrides = {}  # any setting, dotted into groups, e.g. {"seed": 1, "finetune.epochs": 10}: papermill -p overrides '{"seed": 1}'
 
 # %%
-import numpy as np
-
 from fundus_utils import report, session
 from fundus_utils.rfmid_ensemble import data, stage1
 
@@ -42,7 +40,7 @@ print({part: len(r) for part, r in rows.items()}, f"pictures of {cfg.image_size}
 # `min_positives` test positives is listed as *too few* and scored nowhere.
 
 # %%
-fitted = stage1.trained(table, arrays, rows, cfg, seed=cfg.seed)
+fitted = stage1.trained(table, arrays, cfg, fold=0, seed=cfg.seed)
 test = arrays.subset(rows["test"])
 p_test = stage1.scores(fitted, test, cfg)
 bars = stage1.stage1_bars(test.y, p_test, cfg.min_positives, "stage-1 VGG")

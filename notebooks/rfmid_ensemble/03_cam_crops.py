@@ -29,14 +29,12 @@ profile = "smoke"
 overrides = {}  # any setting, dotted into groups, e.g. {"seed": 1, "cam.theta": 96}: papermill -p overrides '{"seed": 1}'
 
 # %%
-import numpy as np
-
 from fundus_utils import report, session
-from fundus_utils.rfmid_ensemble import data, figures, stage1
+from fundus_utils.rfmid_ensemble import data, figures, stage1, stage2
 
 cfg = session.begin("rfmid_ensemble", profile, overrides, threads="threads", source=data.source)
 table, arrays, rows = stage1.open_fold(cfg, fold=0)
-fitted = stage1.trained(table, arrays, rows, cfg, seed=cfg.seed)   # the previous notebook's network (cached)
+fitted = stage1.trained(table, arrays, cfg, fold=0, seed=cfg.seed)   # the previous notebook's network (cached)
 print(f"stage-1 {fitted.backbone}: best epoch {fitted.best_epoch}; lesion masks: {arrays.lesion is not None}")
 
 # %% [markdown]
@@ -44,11 +42,12 @@ print(f"stage-1 {fitted.backbone}: best epoch {fitted.best_epoch}; lesion masks:
 #
 # Eq. 4 for every pool picture (the pictures stage 2 trains on): the Guided Grad-CAM maps of
 # the categories the stage-1 network predicts (probability ≥ `cam.min_prob`; a picture with
-# none uses its top category), summed and rescaled.
+# none uses its top category), summed and rescaled. The maps are kept in the result cache for
+# stage 2, which cuts its crops from them.
 
 # %%
-pool = arrays.subset(np.r_[rows["train"], rows["valid"]])
-maps, predicted = stage1.attention(fitted, pool, cfg)
+maps, predicted, pool_rows = stage2.pool_attention(table, arrays, cfg, seed=cfg.seed)
+pool = arrays.subset(pool_rows)
 print(f"{len(maps)} maps; categories predicted per picture: mean {predicted.sum(1).mean():.2f}, "
       f"pictures with none (top category used): {int((~predicted.any(1)).sum())}")
 shown = stage1.example(pool)
@@ -96,4 +95,4 @@ else:
 report.summary(cfg)
 
 # %% [markdown]
-# [← Back to the paper: Multi-disease RFMiD ensemble with Grad-CAM-guided augmentation](../../book/papers/rfmid_ensemble.md) · [Next: Disease-specific foundation models for fundus images →](../../book/papers/fundus_foundation.md)
+# [← Back to the paper: Multi-disease RFMiD ensemble with Grad-CAM-guided augmentation](../../book/papers/rfmid_ensemble.md) · [Next: Stage 2 without crops: the bagging ensemble of VGG and ResNet (Table 2, first rows) →](04_stage2_ensemble.ipynb)
