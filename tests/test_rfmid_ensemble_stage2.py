@@ -153,3 +153,13 @@ def test_cam_method_scores_against_masks_and_the_prior() -> None:
     assert bars["Grad-CAM"].gain == pytest.approx(1 - 4 / 64) and bars["EigenCAM"].missing == 4
     with pytest.raises(ValueError, match="no training"):
         cam_methods.lesion_prior(np.zeros((0, 8, 8), bool))
+
+
+def test_the_real_profile_says_which_notebooks_need_the_images(tmp_path, monkeypatch) -> None:
+    from fundus_utils import config
+    from fundus_utils.data import DataError
+    from fundus_utils.rfmid_ensemble import data
+
+    monkeypatch.setenv("FUNDUS_DATA", str(tmp_path))    # an empty data folder: no RFMiD at all
+    with pytest.raises(DataError, match="notebooks 02-07"):
+        data.open_samples(config.load("rfmid_ensemble", "real"))

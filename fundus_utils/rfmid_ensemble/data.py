@@ -33,7 +33,13 @@ def open_samples(cfg) -> pd.DataFrame:
 
     ``cfg.pool_splits``: the splits the bagging folds are drawn from; ``test`` rows score.
     """
-    table = _data.open_dataset(cfg.dataset, cfg.data_root, **(cfg.twin or {}))
+    try:
+        table = _data.open_dataset(cfg.dataset, cfg.data_root, **(cfg.twin or {}))
+    except _data.DataError as err:   # e.g. the real profile here: RFMiD's label CSV without its images
+        raise _data.DataError(f"{err}\n{cfg.dataset}'s images are needed from the stage-1 network on (notebooks "
+                              "02-07): the `full` profile with a copy of the dataset (data_manifests/), or the "
+                              "`smoke` profile on its synthetic twin; Table 1 and Figs. 3-4 (notebook 01) need "
+                              "only the label CSV") from err
     if not cfg.twin:
         from ..data import folds
 

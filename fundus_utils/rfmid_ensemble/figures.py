@@ -68,7 +68,7 @@ def loss_curves(history: pd.DataFrame, smooth: int = 3) -> Figure:
     for ax, model in zip(axes[0], models):
         sns.lineplot(data=long[long["model"] == model], x="epoch", y="loss", hue="set", errorbar=("ci", 95), ax=ax,
                      n_boot=200, seed=0)
-        ax.set_title(model, fontsize=10)
+        ax.set_title({"vgg": "VGG", "resnet": "ResNet"}.get(model, model), fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -96,7 +96,7 @@ def literature(comparison: pd.DataFrame) -> Figure:
     """Fig. 7 (ours): the metrics the paper states for other studies and itself, with ours
     added (missing = not stated); grouped bars per metric."""
     metrics = [c for c in ("accuracy", "precision", "recall", "auc", "f1") if c in comparison]
-    fig, ax = plt.subplots(figsize=(9, 3.6))
+    fig, ax = plt.subplots(figsize=(10, 3.6))
     width = 0.8 / len(comparison)
     for i, (study, row) in enumerate(comparison.iterrows()):
         values = [row[m] for m in metrics]
@@ -104,7 +104,7 @@ def literature(comparison: pd.DataFrame) -> Figure:
     ax.set_xticks(np.arange(len(metrics)) + 0.4 - width / 2, metrics)
     ax.set_ylabel("%")
     ax.set_ylim(0, 105)
-    ax.legend(fontsize=7, ncol=2, loc="lower left")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig
 
