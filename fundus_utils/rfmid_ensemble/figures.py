@@ -132,10 +132,12 @@ def cam_examples(images: np.ndarray, maps: np.ndarray, titles, missing=()) -> Fi
     return fig
 
 
-def method_panels(image: np.ndarray, lesion: np.ndarray, maps: dict[str, np.ndarray]) -> Figure:
-    """One picture, its lesion mask and each named map (the CAM-method comparison)."""
+def method_panels(image: np.ndarray, lesion: np.ndarray, maps: dict[str, np.ndarray], columns: int = 5) -> Figure:
+    """One picture, its lesion mask and each named map (the CAM-method comparison), ``columns`` a row."""
     n = 2 + len(maps)
-    fig, axes = plt.subplots(1, n, figsize=(1.9 * n, 2.4))
+    rows = -(-n // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(1.9 * columns, 2.1 * rows), squeeze=False)
+    axes = axes.ravel()
     axes[0].imshow(image)
     axes[0].set_title("picture", fontsize=8)
     axes[1].imshow(lesion, cmap="gray")

@@ -56,10 +56,11 @@ def cache_key(table: pd.DataFrame, rows: dict[str, np.ndarray], cfg, seed: int =
 
 
 def trained(table: pd.DataFrame, arrays: Arrays, cfg, fold: int = 0, seed: int = 0) -> Fitted:
-    """:func:`train` on bagging fold ``fold`` through the result cache (keyed by :func:`cache_key`),
-    so the notebooks after the one that trains it reuse the same network - it is also the
-    stage-2 ensemble's fold-``fold`` VGG on the originals (:func:`.stage2.train_members`); only
-    the state dict and the history are stored (read back with ``weights_only=True``)."""
+    """The stage-1 VGG (``cfg.vgg``) of bagging fold ``fold`` on the whole pictures, through the
+    result cache (keyed by :func:`cache_key`), so the notebooks after the one that trains it reuse
+    the same network; it is also the stage-2 ensemble's fold-``fold`` VGG on the originals
+    (:func:`.stage2.train_members`). Only the state dict and the history are stored (read back
+    with ``weights_only=True``)."""
     from .stage2 import Member, train_members
 
     return train_members(table, arrays, [Member("vgg", fold, "originals")], cfg, seed=seed)[0]
