@@ -6,14 +6,15 @@ import numpy as np
 import pytest
 
 from fundus_utils import config, evaluation
-from fundus_utils.synthetic import sim2real
+from fundus_utils.synthetic import sim2real, sim2real_cup
 from fundus_utils.data.preprocess import letterbox
 from fundus_utils.evaluation import dice
 
 from data_fakes import chase_tree, refuge_variant
 
 TINY = dict(batch_size=4, s2r=dict(od_train=8, od_size=32, od_epochs=1, width=4, vessel_train=4, vessel_size=64,
-                                   vessel_epochs=1, vessel_patch=32, patches_per_image=1, vessel_bs=2, vessel_width=4))
+                                   vessel_epochs=1, vessel_patch=32, patches_per_image=1, vessel_bs=2, vessel_width=4,
+                                   cup_train=8, cup_source=64, cup_size=32, cup_epochs=1))
 
 
 @pytest.fixture
@@ -48,9 +49,13 @@ def test_partial_root_scores_present_and_skips_absent(tmp_path, cfg_for):
     assert [b.n for b in bars] == [4, 4]
     assert "REFUGE" in bars[0].name and "CHASE_DB1" in bars[1].name
     assert len(evaluation.bars_table(bars)) == 2
-    # the summaries carry the target only on the target sets (absent here for vessels)
-    assert sim2real.summarise(od)["target"].tolist() == [0.8]
-    assert np.isnan(sim2real.summarise(vessels)["target"]).all()
+    # the summaries carry issue 13's goal per (task, set)
+    assert sim2real.summarise(od)["goal"].tolist() == [0.88]
+    assert sim2real.summarise(vessels)["goal"].tolist() == [0.60]
+    # the disc-crop stage scores the same REFUGE pictures' cups, none dropped
+    cups = sim2real_cup.run(od, cfg)
+    assert len(cups) == 4 and cups["cup dice"].notna().all() and cups["vcdr"].notna().all()
+    assert set(sim2real_cup.summarise(cups)["dataset"]) == {"REFUGE"}
 
 
 def test_no_data_root_trains_nothing(cfg_for):
@@ -92,3 +97,14 @@ def test_asserted_sets_select_bars_by_dataset():
             for d in ("REFUGE", "Drishti-GS1")]
     assert sim2real.asserted(bars, ("REFUGE", "DRIVE")) == [True, False]
     assert sim2real.asserted(bars, None) == [True, True]
+
+
+def test_crop_round_trip_and_cup_prior():
+    yy, xx = np.mgrid[:200, :300]
+    disc = np.hypot(yy - 80, xx - 120) < 20
+    crop, box = sim2real_cup._crop(disc.astype(np.float32), (120, 80), 100, 64)
+    assert crop[32, 32] > 0.5 and crop[2, 2] < 0.5
+    back = sim2real_cup._uncrop(crop, box, disc.shape) > 0.5
+    assert dice(back, disc) > 0.95
+    cup = sim2real_cup._prior_cup(disc, 0.5)
+    assert cup.sum() / disc.sum() == pytest.approx(0.25, rel=0.15) and not (cup & ~disc).any()

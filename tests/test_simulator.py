@@ -9,17 +9,18 @@ import pandas as pd
 import pytest
 
 from fundus_utils import data
-from fundus_utils.data.simulator import FINDINGS, STYLES, render, sample_scene
+from fundus_utils.data.simulator import FINDINGS, SIMULATORS, STYLES, render, sample_scene
 from fundus_utils.data.simulator.rfmid import CONDITIONS, TRAINING_COUNTS, sample_labels
 from fundus_utils.evaluation import dice, vertical_cdr
 
 SEEDS = range(12)
 
 
-@pytest.fixture(scope="module")
-def scenes():
+@pytest.fixture(scope="module", params=SIMULATORS)
+def scenes(request):
+    """Both simulator versions: every geometric truth holds for each."""
     styles = [None, "canon", "zeiss", "topcon"]
-    return [sample_scene(s, style=styles[s % 4], glaucoma=s % 2) for s in SEEDS]
+    return [sample_scene(s, style=styles[s % 4], glaucoma=s % 2, simulator=request.param) for s in SEEDS]
 
 
 @pytest.mark.parametrize("size", [64, 256, 512])
@@ -67,8 +68,9 @@ def test_left_and_right_eyes_are_mirrored():
     assert np.array_equal(left.vessels[:, ::-1], right.vessels)
 
 
-def test_deterministic_by_seed():
-    a, b, c = (render(sample_scene(s), 128) for s in (3, 3, 4))
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_deterministic_by_seed(simulator):
+    a, b, c = (render(sample_scene(s, simulator=simulator), 128) for s in (3, 3, 4))
     assert np.array_equal(a.image, b.image) and np.array_equal(a.vessels, b.vessels)
     assert not np.array_equal(a.image, c.image)
 
@@ -149,12 +151,14 @@ def test_twin_cache_survives_concurrent_runs(tmp_path, monkeypatch):
     assert len(list(entries[0].parent.glob("*/*.png"))) == 12 * 6  # one set: image + five masks per row
 
 
-def test_twin_key_follows_the_simulator_source(monkeypatch):
+@pytest.mark.parametrize("simulator", SIMULATORS)
+def test_twin_key_follows_the_simulator_source(monkeypatch, simulator):
     from fundus_utils.data import twins
 
-    before = twins.twin_key("synthetic-refuge", n=1)
+    before = twins.twin_key("synthetic-refuge", n=1, simulator=simulator)
+    assert before != twins.twin_key("synthetic-refuge", n=1, simulator=[v for v in SIMULATORS if v != simulator][0])
     monkeypatch.setattr(twins, "simulator_digest", lambda: "edited simulator")
-    assert twins.twin_key("synthetic-refuge", n=1) != before
+    assert twins.twin_key("synthetic-refuge", n=1, simulator=simulator) != before
 
 
 def test_vessel_twin_builds_in_an_empty_cache(tmp_path, monkeypatch):

@@ -113,6 +113,12 @@ def missing_message(entry: Entry, looked_at: Optional[Path]) -> str:
     return "\n".join(lines)
 
 
+def present(name: str, root: Optional[str | Path]) -> bool:
+    """Whether dataset ``name``'s folder lies under the data root ``root`` (None: no data root)."""
+    entry = get(name)
+    return root is not None and (Path(root).expanduser() / (entry.folder or name)).is_dir()
+
+
 def resolve_root(entry: Entry, root: Optional[str | Path]) -> Path:
     """The dataset folder: ``root`` itself, ``root/<folder>`` when that exists, else the data root's."""
     if root is not None:

@@ -33,7 +33,7 @@ from .. import config
 from ..files import json_digest, locked, tree_digest
 from ..parallel import cpu_count, in_parallel
 from .registry import register
-from .simulator import FINDINGS, STYLES, render, sample_scene
+from .simulator import FINDINGS, SIMULATORS, STYLES, fitted_style, render, sample_scene
 from .simulator.rfmid import CONDITIONS, findings_for, sample_labels
 
 MASKS = {"od_mask": "od", "oc_mask": "oc", "vessel_mask": "vessels", "fov_mask": "fov", "lesion_mask": "lesion_union"}
@@ -47,11 +47,14 @@ def simulator_digest() -> str:
 
 
 def _key(name: str, params: dict) -> str:
-    return json_digest({"name": name, "simulator": simulator_digest(), **params}, 12)
+    return json_digest({**params, "name": name, "simulator": simulator_digest()}, 12)
 
 
 def twin_key(name: str, **params) -> str:
-    """The cache key of a twin (used in provenance lines)."""
+    """The cache key of a twin (used in provenance lines); ``params`` as the twin's function takes them."""
+    params = dict(params)
+    if "simulator" in params:
+        _add_simulator(params, params.pop("simulator"))
     return f"{name}-{_key(name, params)}"
 
 
@@ -146,6 +149,14 @@ def _build_into(folder: Path, build) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _add_simulator(params: dict, simulator: str) -> None:
+    """Key a twin on its simulator version when it is not v1 (so v1 twins keep their keys)."""
+    if simulator not in SIMULATORS:
+        raise ValueError(f"simulator must be one of {SIMULATORS}, got {simulator!r}")
+    if simulator != "v1":
+        params["simulator_version"] = simulator  # not "simulator": that key holds the code's digest
+
+
 def _random_findings(rng: np.random.Generator) -> tuple[str, ...]:
     """One or two findings other than cupping (which would change the glaucoma signal)."""
     pool = [f for f in FINDINGS if f != "cupping"]
@@ -157,7 +168,7 @@ def _random_findings(rng: np.random.Generator) -> tuple[str, ...]:
 def refuge_twin(root=None, n: int = 240, size: int = 256, seed: int = 0, prevalence: float = 0.1,
                 devices: Sequence[str] = ("zeiss", "canon", "topcon"), split_fractions=(0.4, 0.3, 0.3),
                 k_folds: int = 5, framing: str | None = "macula", lesion_rate: float = 0.0,
-                zoom: float = 1.0) -> pd.DataFrame:
+                zoom: float = 1.0, simulator: str = "v1") -> pd.DataFrame:
     """REFUGE-like twin: glaucoma labels driven by vCDR, OD/OC masks, fovea, three devices.
 
     Device is drawn per patient ("random": a fresh style per eye, for domain
@@ -172,6 +183,7 @@ def refuge_twin(root=None, n: int = 240, size: int = 256, seed: int = 0, prevale
                   split_fractions=list(split_fractions), k_folds=k_folds, framing=framing, lesion_rate=lesion_rate)
     if zoom != 1.0:
         params["zoom"] = zoom  # only when set, so existing twins keep their cache keys
+    _add_simulator(params, simulator)
 
     def build(folder: Path) -> pd.DataFrame:
         rng = np.random.default_rng(seed)
@@ -185,9 +197,10 @@ def refuge_twin(root=None, n: int = 240, size: int = 256, seed: int = 0, prevale
             style = device_of[row.patient_id]
             findings = _random_findings(rng) if rng.uniform() < lesion_rate else ()
             if style != "random" and zoom != 1.0:
-                style = replace(STYLES[style], zoom=STYLES[style].zoom * zoom)
+                named = STYLES[style] if simulator == "v1" else fitted_style(style)
+                style = replace(named, zoom=named.zoom * zoom)
             args.append(dict(seed=seed * 1_000_003 + i, style=None if style == "random" else style,
-                             glaucoma=label, eye=row.eye, framing=framing, findings=findings))
+                             glaucoma=label, eye=row.eye, framing=framing, findings=findings, simulator=simulator))
         return _render_set("synthetic-refuge", folder, plan, size, args)
 
     return _cached("synthetic-refuge", params, build)
@@ -196,13 +209,14 @@ def refuge_twin(root=None, n: int = 240, size: int = 256, seed: int = 0, prevale
 @register("synthetic-vessels")
 def vessel_twin(root=None, n: int = 40, size: int = 512, seed: int = 0,
                 devices: Sequence[str] = ("topcon", "canon", "random"), lesion_rate: float = 0.3,
-                split_fractions=(0.5, 0.0, 0.5), k_folds: int = 5) -> pd.DataFrame:
+                split_fractions=(0.5, 0.0, 0.5), k_folds: int = 5, simulator: str = "v1") -> pd.DataFrame:
     """DRIVE/FIVES-like twin: vessel and FOV masks; some eyes carry DR lesions.
 
     ``devices`` may include "random" (a freshly drawn style per image: domain randomisation).
     """
     params = dict(n=n, size=size, seed=seed, devices=list(devices), lesion_rate=lesion_rate,
                   split_fractions=list(split_fractions), k_folds=k_folds)
+    _add_simulator(params, simulator)
 
     def build(folder: Path) -> pd.DataFrame:
         rng = np.random.default_rng(seed)
@@ -212,7 +226,7 @@ def vessel_twin(root=None, n: int = 40, size: int = 512, seed: int = 0,
             style = str(rng.choice(list(devices)))
             findings = ("microaneurysms", "haemorrhages", "hard_exudates") if rng.uniform() < lesion_rate else ()
             args.append(dict(seed=seed * 1_000_003 + i, style=None if style == "random" else style,
-                             eye=row.eye, findings=findings, prevalence=0.0))
+                             eye=row.eye, findings=findings, prevalence=0.0, simulator=simulator))
         return _render_set("synthetic-vessels", folder, plan, size, args)
 
     return _cached("synthetic-vessels", params, build)
@@ -221,7 +235,7 @@ def vessel_twin(root=None, n: int = 40, size: int = 512, seed: int = 0,
 @register("synthetic-rfmid")
 def rfmid_twin(root=None, n: int = 300, size: int = 256, seed: int = 0,
                devices: Sequence[str] = ("canon", "zeiss", "topcon"), split_fractions=(0.6, 0.2, 0.2),
-               k_folds: int = 5) -> pd.DataFrame:
+               k_folds: int = 5, simulator: str = "v1") -> pd.DataFrame:
     """RFMiD-like multi-label twin: conditions drawn with the real training frequencies.
 
     Adds ``label_<CONDITION>`` columns and ``label_Disease_Risk``; each positive
@@ -229,13 +243,14 @@ def rfmid_twin(root=None, n: int = 300, size: int = 256, seed: int = 0,
     """
     params = dict(n=n, size=size, seed=seed, devices=list(devices), split_fractions=list(split_fractions),
                   k_folds=k_folds)
+    _add_simulator(params, simulator)
 
     def build(folder: Path) -> pd.DataFrame:
         rng = np.random.default_rng(seed)
         plan = _patients(rng, n, split_fractions, k_folds)
         labels = sample_labels(rng, len(plan))
         args = [dict(seed=seed * 1_000_003 + i, style=str(rng.choice(list(devices))), eye=row.eye,
-                     findings=findings_for(labels.iloc[i]), prevalence=0.0)
+                     findings=findings_for(labels.iloc[i]), prevalence=0.0, simulator=simulator)
                 for i, row in enumerate(plan.itertuples())]
         table = _render_set("synthetic-rfmid", folder, plan, size, args)
         return pd.concat([table, labels.add_prefix("label_")], axis=1)

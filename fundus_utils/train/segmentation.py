@@ -43,21 +43,27 @@ def fit_segmenter(x: np.ndarray, y: np.ndarray, cfg: Config, epochs: int, width:
                   progress: bool | None = None):
     """Train a U-Net with Dice + BCE and a one-cycle schedule; returns the fastai ``Learner``.
 
+    ``y``: masks ``N x H x W``, or ``N x C x H x W`` for C labels at once (one output channel each).
+
     With ``patch``, every training image contributes ``per_image`` random crops to
     its batch. ``valid_fraction`` of the images, whole patients drawn by ``seed``
     (:func:`fundus_utils.train.loaders.holdout_dls`), monitors training (the learner's recorder
     holds the losses); evaluation on held-out data is the caller's business.
     """
-    masks = y[:, None].astype(np.uint8)
+    masks = (y[:, None] if y.ndim == 3 else y).astype(np.uint8)  # N x H x W, or N x C x H x W (multi-label)
     dls = holdout_dls(x, masks, patients, valid_fraction, seed, bs=bs, device=cfg.device,
                       augment=random_patches(patch, per_image) if patch else random_flips, drop_last=True)
-    model = create_model("unet", in_channels=x.shape[1], out_channels=1, width=width, depth=depth)
+    model = create_model("unet", in_channels=x.shape[1], out_channels=masks.shape[1], width=width, depth=depth)
     learn = make_learner(dls, model, DiceBCELoss(), cfg=cfg, lr=lr, progress=progress)
     learn.fit_one_cycle(epochs, lr)
     return learn
 
 
+def predict_masks(learn, x: np.ndarray, cfg: Config, bs: int = 8) -> np.ndarray:
+    """Per-channel probabilities ``N x C x H x W`` of a trained segmenter on whole images."""
+    return predict_batches(learn.model, x, bs=bs, device=cfg.device, amp=cfg.amp, channels_last=cfg.channels_last)
+
+
 def predict_probabilities(learn, x: np.ndarray, cfg: Config, bs: int = 8) -> np.ndarray:
-    """Foreground probabilities ``N x H x W`` of a trained segmenter on whole images."""
-    return predict_batches(learn.model, x, bs=bs, device=cfg.device, amp=cfg.amp,
-                           channels_last=cfg.channels_last)[:, 0]
+    """Foreground probabilities ``N x H x W`` of a trained (one-channel) segmenter on whole images."""
+    return predict_masks(learn, x, cfg, bs)[:, 0]

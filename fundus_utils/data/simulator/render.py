@@ -91,6 +91,8 @@ def _spots(img: np.ndarray, spots, colour, soft_px: float, size: int) -> np.ndar
     if not spots:
         return mask
     rows, cols = _box(spots, size, 3 * soft_px / size)
+    if rows.stop <= rows.start or cols.stop <= cols.start:  # every spot outside the picture
+        return mask
     layer = np.zeros((rows.stop - rows.start, cols.stop - cols.start), np.float32)
     for x, y, rx, ry, angle, opacity in spots:
         centre = ((x * size - 0.5 - cols.start) * 2**SHIFT, (y * size - 0.5 - rows.start) * 2**SHIFT)
@@ -240,12 +242,16 @@ def render(scene: Scene, size: int = 512) -> Rendered:
     rng = np.random.default_rng(scene.texture_seed)
     coords = (np.arange(size, dtype=np.float32) + 0.5) / size
     fov = (coords[None, :] - 0.5) ** 2 + (coords[:, None] - 0.5) ** 2 <= scene.style.fov_radius ** 2
-    img = _background(scene, size, rng)
-    lesions = _lesions(img, scene, size)
-    _sheen(img, scene, size, rng)
-    od, oc = _disc(img, scene, size)
-    vessels = _vessels(img, scene, size)
-    image = _camera(img, scene, size, fov, rng)
+    if scene.simulator == "v2":
+        from .realistic import paint  # it draws with this module's helpers
+        image, od, oc, vessels, lesions = paint(scene, size, fov, rng)
+    else:
+        img = _background(scene, size, rng)
+        lesions = _lesions(img, scene, size)
+        _sheen(img, scene, size, rng)
+        od, oc = _disc(img, scene, size)
+        vessels = _vessels(img, scene, size)
+        image = _camera(img, scene, size, fov, rng)
     fovea, disc = scene.fovea * size, scene.disc * size
     masks = dict(od=od & fov, oc=oc & fov, vessels=vessels & fov, fov=fov,
                  lesions={k: v & fov for k, v in lesions.items()})

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .lesions import FAMILIES, Geometry, Spot
-from .styles import STYLES, Style, random_style
+from .fitted import DEVICE_COLOURS
+from .styles import STYLES, Style, fitted_style, random_style
+from .vasculature import Tree, grow_trees
 from .vessels import Branch, grow_tree
 
 # Findings that change the whole eye rather than adding spots.
@@ -57,6 +59,15 @@ class Scene:
     severity: dict[str, float] = field(default_factory=dict)
     lesions: dict[str, list[Spot]] = field(default_factory=dict)
     branches: list[Branch] = field(default_factory=list)
+    # Simulator v2 only (see ``realistic.py``): anatomical trees and colours from a fitted device.
+    simulator: str = "v1"
+    tree: Tree | None = None
+    colour_mean: tuple[float, float, float] = (0.0, 0.0, 0.0)  # target mean RGB inside the FOV
+    colour_scale: float = 1.0        # target channel variances = those of the device's pixel_cov x this
+    vignette: float = 0.0            # luminance fall-off at the FOV edge
+    noise: float = 0.0               # sensor noise, 0-1 units
+    striation: float = 0.0           # nerve-fibre striations around the disc
+    foveal_reflex: float = 0.0       # the bright pinpoint reflex of the foveal pit
 
     @property
     def fov_centre(self) -> np.ndarray:
@@ -98,18 +109,38 @@ def _layout(rng: np.random.Generator, style: Style, dd: float, framing: str) -> 
     return disc, fovea
 
 
+SIMULATORS = ("v1", "v2")
+
+
+def _style(rng: np.random.Generator, style: Style | str | None, simulator: str) -> Style:
+    """The scene's device: v1 named or random styles; v2 styles with a fitted palette."""
+    if simulator == "v1":
+        return random_style(rng) if style is None else STYLES[style] if isinstance(style, str) else style
+    if style is None:
+        return fitted_style(str(rng.choice(list(DEVICE_COLOURS))), rng)
+    if isinstance(style, str):
+        return fitted_style(style)
+    if style.palette is None:
+        raise ValueError(f"style {style.name!r} has no palette: simulator v2 needs one (styles.fitted_style)")
+    return style
+
+
 def sample_scene(seed: int, style: Style | str | None = None, glaucoma: int | None = None,
                  findings: tuple[str, ...] = (), eye: str | None = None, framing: str | None = None,
-                 prevalence: float = 0.1, vcdr: float | None = None) -> Scene:
-    """Draw one eye. Unset arguments are drawn from ``seed``; ``style=None`` draws a random device."""
+                 prevalence: float = 0.1, vcdr: float | None = None, simulator: str = "v1") -> Scene:
+    """Draw one eye. Unset arguments are drawn from ``seed``; ``style=None`` draws a random device.
+
+    ``simulator``: "v1" (the star-shaped tree and hand-set colours every chapter was built on)
+    or "v2" (anatomical arcades grown by space colonisation, colours of a fitted real camera;
+    ``realistic.py``). A v1 scene is drawn exactly as before v2 existed.
+    """
     unknown = set(findings) - set(FINDINGS)
     if unknown:
         raise ValueError(f"unknown findings {sorted(unknown)}; known: {FINDINGS}")
+    if simulator not in SIMULATORS:
+        raise ValueError(f"simulator must be one of {SIMULATORS}, got {simulator!r}")
     rng = np.random.default_rng(seed)
-    if style is None:
-        style = random_style(rng)
-    elif isinstance(style, str):
-        style = STYLES[style]
+    style = _style(rng, style, simulator)
     eye = eye or str(rng.choice(["L", "R"]))
     if glaucoma is None:
         glaucoma = int(rng.uniform() < prevalence)
@@ -142,5 +173,19 @@ def sample_scene(seed: int, style: Style | str | None = None, glaucoma: int | No
     geometry = scene.geometry
     scene.lesions = {f: FAMILIES[f].sample(rng, geometry) for f in findings if f in FAMILIES}
     tortuosity = 1.0 + 1.5 * scene.severity.get("tortuous_vessels", 0.0)
-    scene.branches = grow_tree(rng, disc, fovea, dd, geometry.fov_c, geometry.fov_r, tortuosity=tortuosity)
+    if simulator == "v1":
+        scene.branches = grow_tree(rng, disc, fovea, dd, geometry.fov_c, geometry.fov_r, tortuosity=tortuosity)
+        return scene
+    scene.simulator = simulator
+    scene.tree = grow_trees(rng, disc, fovea, dd, geometry.fov_c, geometry.fov_r, tortuosity=tortuosity)
+    fit = DEVICE_COLOURS[style.palette]
+    spread = 1.5 if style.name == "random" else 1.0  # wider than fitted; 2.5 did worse on REFUGE Validation400
+    mean = rng.multivariate_normal(fit["mean"], np.asarray(fit["mean_cov"]) * spread ** 2)
+    scene.colour_mean = tuple(float(v) for v in np.clip(mean, 0.02, 0.92))
+    scene.colour_scale = float(np.exp(rng.normal(0, 0.2 * spread)))
+    scene.vignette = float(fit["vignette"] * rng.uniform(0.8, 1.2))
+    scene.noise = float(fit["noise"] * rng.uniform(0.6, 1.2))
+    scene.striation = float(rng.uniform(0.3, 1.0))
+    scene.foveal_reflex = float(rng.uniform(0.0, 1.0))
+    scene.rim_opacity = float(rng.uniform(0.45, 1.0))  # chosen on REFUGE Validation400 over 0.25 (v1's low end)
     return scene

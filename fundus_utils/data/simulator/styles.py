@@ -7,9 +7,11 @@ draws a fresh one for domain randomisation.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
+
+from .fitted import DEVICE_COLOURS
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Style:
     zoom: float = 1.0                  # > 1: narrower field, larger anatomy (disc-centred cameras)
     rim_glare: float = 0.0             # bright halo along part of the field-of-view edge
     glare_colour: tuple[float, float, float] = (0.75, 0.9, 1.0)
+    palette: str | None = None         # simulator v2: the fitted device whose colours it draws (fitted.py)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -46,6 +49,34 @@ STYLES: dict[str, Style] = {s.name: s for s in (
     Style("topcon", fov_radius=0.44, gain=(1.1, 0.9, 0.6), gamma=1.0, contrast=1.0, saturation=1.05,
           brightness=1.0, blur_dd=0.015, noise=0.02, jpeg_quality=75, vignette=0.4),
 )}
+
+
+# Simulator v2 draws the named styles' colours from the real camera each emulates.
+PALETTE_OF = {"canon": "REFUGE", "zeiss": "Drishti-GS1", "topcon": "DRIVE"}
+
+
+def fitted_style(device: str, rng: np.random.Generator | None = None) -> Style:
+    """Simulator v2's style of a fitted device (``fitted.DEVICE_COLOURS``), or of a named style's device.
+
+    With ``rng``, a randomised variant for domain randomisation: the field of view, blur, JPEG
+    quality, zoom and rim glare vary as in :func:`random_style`; colours are drawn at render
+    time from the device's fitted distribution, widened (``Scene.colour_spread``).
+    """
+    if device in STYLES:
+        return replace(STYLES[device], palette=PALETTE_OF[device])
+    if device not in DEVICE_COLOURS:
+        raise ValueError(f"unknown device {device!r}; fitted: {sorted(DEVICE_COLOURS)}, named: {sorted(STYLES)}")
+    fit = DEVICE_COLOURS[device]
+    if rng is None:
+        return Style(name=device, fov_radius=fit["fov_radius"], palette=device, jpeg_quality=90, blur_dd=0.012)
+    return Style(
+        name="random", palette=device,
+        fov_radius=float(np.clip(fit["fov_radius"] + rng.uniform(-0.04, 0.03), 0.42, 0.52)),
+        blur_dd=float(rng.uniform(0.0, 0.03)), jpeg_quality=int(rng.integers(65, 98)),
+        zoom=float(rng.choice([1.0, 1.0, rng.uniform(1.0, 1.6)])),
+        rim_glare=float(rng.uniform(0, 0.5) * (rng.uniform() < 0.4)),
+        glare_colour=tuple(float(v) for v in rng.uniform([0.6, 0.7, 0.6], [1.0, 1.0, 1.0])),
+    )
 
 
 def random_style(rng: np.random.Generator) -> Style:
