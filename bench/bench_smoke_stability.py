@@ -11,7 +11,9 @@ one table: per bar, min / median / max of the method, the baseline, the gain and
 lower end over all runs, the bar (lower end > margin) and the worst margin. Every worst
 margin positive means no seed or thread count tried flips an assert.
 
-Run (about 4 x the smoke book's time; ``-j 2`` runs two configurations side by side)::
+Run (about 4 x the smoke book's time; ``-j 2`` runs two configurations side by side, each on its
+share of the cores, so on two cores every configuration then runs on one thread: use ``-j 1``
+for the contrast of the default thread count with one thread)::
 
     .venv/bin/python bench/bench_smoke_stability.py [--seeds 0 1 2] [--only mtl_glaucoma ...] [-j 2]
 """
@@ -103,7 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     notebooks = asserting_notebooks(args.only)
     if not notebooks:
         raise SystemExit("no notebook calls report.bars(...) or check_bars(...) in the chapters chosen")
-    configs = [(f"seed{s}", s, None) for s in args.seeds] + [(f"seed{args.seeds[0]}-1thread", args.seeds[0], 1)]
+    # Side by side, each configuration gets its share of the cores, as the runner gives each notebook: two
+    # kernels of two threads each on two cores ran a notebook 10x slower (spin-waiting OpenMP threads).
+    shared = max(1, (os.cpu_count() or 1) // args.jobs) if args.jobs > 1 else None
+    configs = [(f"seed{s}", s, shared) for s in args.seeds] + [(f"seed{args.seeds[0]}-1thread", args.seeds[0], 1)]
     work = args.work or Path(tempfile.mkdtemp(prefix="smoke_stability_"))
     print(f"{len(notebooks)} notebooks x {len(configs)} configurations in {work}", flush=True)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:

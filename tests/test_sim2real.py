@@ -53,16 +53,17 @@ def test_partial_root_scores_present_and_skips_absent(tmp_path, cfg_for):
     assert sim2real.summarise(od)["goal"].tolist() == [0.88]
     assert sim2real.summarise(vessels)["goal"].tolist() == [0.60]
     # the disc-crop stage scores the same REFUGE pictures' cups, none dropped
-    cups = sim2real_cup.run(od, cfg)
-    assert len(cups) == 4 and cups["cup dice"].notna().all() and cups["vcdr"].notna().all()
-    assert set(sim2real_cup.summarise(cups)["dataset"]) == {"REFUGE"}
+    cups = sim2real_cup.run(cfg)
+    assert len(cups) == 4 and cups.scores["cup dice"].notna().all() and cups.scores["vcdr"].notna().all()
+    assert set(sim2real_cup.summarise(cups.scores)["dataset"]) == {"REFUGE"}
+    assert od.facts["twin"] in cups.twins
 
 
 def test_no_data_root_trains_nothing(cfg_for):
     cfg = cfg_for(None)
     assert not sim2real.real_data_available(cfg)
     runs = [sim2real.run(task, cfg) for task in sim2real.TASKS]
-    assert all(not r.scored and r.facts["learner"] is None for r in runs)
+    assert all(not r.scored and r.facts["model"] is None for r in runs)
     assert (sim2real.coverage_table(runs)["status"] == "skipped").all()
     bars = sim2real.bars(runs)
     assert bars == [] and evaluation.bars_table(bars).empty
@@ -73,9 +74,12 @@ def test_seed_changes_training(tmp_path, cfg_for):
     root = tmp_path / "data"
     refuge_variant(root / "REFUGE", n_val=1, n_test=3, size=32)
     runs = [sim2real.run("od", cfg_for(root, seed=seed)) for seed in (0, 5)]
-    wa, wc = (next(r.facts["learner"].model.parameters()).detach().numpy().copy() for r in runs)
+    wa, wc = (next(r.facts["model"].parameters()).detach().numpy().copy() for r in runs)
     assert not np.allclose(wa, wc), "another seed must change the training"
     assert runs[0].facts["twin"] != runs[1].facts["twin"], "the twin is drawn from cfg.seed too"
+    # the cup notebook's stage 1 is this very network, read back from the result cache
+    again = next(sim2real.twin_model("od", cfg_for(root, seed=5))[0].parameters()).detach().numpy()
+    assert np.array_equal(again, wc)
 
 
 @pytest.mark.parametrize("hw,score_size", [((584, 565), 256), ((960, 999), 300), ((512, 512), None)])

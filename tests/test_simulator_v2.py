@@ -8,6 +8,7 @@ import pytest
 from fundus_utils.data.registry import present
 from fundus_utils.data.simulator import fitted_style, render, sample_scene
 from fundus_utils.data.simulator.fitted import DEVICE_COLOURS
+from fundus_utils.data.simulator.lesion_looks import LOOKS, paint_family
 from fundus_utils.data.simulator.realistic import colour_map
 from fundus_utils.data.simulator.vasculature import FAZ, _flows, grow_trees
 from fundus_utils.synthetic import photo_stats as ps
@@ -20,6 +21,25 @@ def test_v1_scenes_are_drawn_as_before_v2_existed():
     a, b = sample_scene(4), sample_scene(4, simulator="v1")
     assert a.tree is None and b.simulator == "v1" and len(a.branches) == len(b.branches)
     assert np.array_equal(render(a, 96).image, render(b, 96).image)
+
+
+@pytest.mark.parametrize("family", sorted(LOOKS))
+def test_v2_lesions_change_the_tissue_inside_their_mask_only(family):
+    """Blood darkens, deposits brighten, where the mask says; nothing changes beyond the soft edge."""
+    size, dd_px = 256, 40.0
+    spots = [(0.3, 0.4, 0.04, 0.03, 20.0, 0.9), (0.6, 0.6, 0.06, 0.05, 0.0, 0.8)]
+    tissue = np.full((size, size, 3), (0.6, 0.3, 0.15), np.float32)
+    img = tissue.copy()
+    look = LOOKS[family]
+    mask = paint_family(img, spots, look, dd_px, size, np.random.default_rng(0))
+    change = (img - tissue).sum(-1)
+    sign = 1 if sum(look.lift) > sum(look.absorb) else -1
+    assert mask.any() and (sign * change[mask] > 0.02).mean() > 0.95
+    ellipses = sum(np.pi * rx * ry for _, _, rx, ry, _, _ in spots) * size ** 2
+    assert 0.6 < mask.sum() / ellipses < 1.4, "the textured edge stays near the drawn ellipse"
+    reach = int(3 * look.soft_dd * dd_px + 4)
+    near = cv2.dilate(mask.astype(np.uint8), np.ones((2 * reach + 1,) * 2, np.uint8)).astype(bool)
+    assert np.abs(change[~near]).max() < 1e-6
 
 
 def test_flows_follow_the_pipe_model():

@@ -2,7 +2,8 @@
 
 Each twin renders a set of scenes to PNG files and returns the canonical sample table
 (:mod:`fundus_utils.data.table`), exactly as the importer of the real dataset would,
-so a notebook switches between them by name. Sets are cached on disk under
+so a notebook switches between them by name. Every twin takes ``simulator`` ("v1", the
+default every chapter uses, or "v2"; see :func:`fundus_utils.data.simulator.sample_scene`). Sets are cached on disk under
 ``<cache>/twins/<name>-<key>/``, where the key hashes every generation parameter and the
 source of the simulator and of this module (a change of the rendering code renders anew);
 a second call with the same parameters only reads the table. A set is rendered into a

@@ -27,6 +27,7 @@ from scipy.stats import wasserstein_distance
 
 from ..data.registry import present
 from ..data.simulator import render, sample_scene
+from ..data.simulator.lesion_looks import LOOKS
 from . import photo_stats as ps
 from .colour_fit import DEVICES, real_pictures
 
@@ -109,13 +110,15 @@ def summary_values(m: Measured) -> dict[str, float]:
     return out
 
 
-def study(root, n_twin: int, size: int, seed: int, limit: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(distances, medians) of v1 / v2 / v2-with-the-set's-own-style twins against every real set present.
+def study(root, n_twin: int, size: int, seed: int, limit: int | None = None
+          ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, Measured]]]:
+    """(distances, medians, measured) of v1 / v2 / v2-with-the-set's-own-style twins against every real set present.
 
     ``distances``: one row per (real set, statistic) with each twin's distance and whether v2
-    (random styles) is closer than v1; ``medians``: each group's medians per statistic.
+    (random styles) is closer than v1; ``medians``: each group's medians per statistic;
+    ``measured``: real set -> group (the set itself and the twin groups) -> :class:`Measured`.
     """
-    rows, medians = [], []
+    rows, medians, measured = [], [], {}
     for name in DEVICES:
         if not present(name, root):
             continue
@@ -130,9 +133,26 @@ def study(root, n_twin: int, size: int, seed: int, limit: int | None = None) -> 
             rows.append({"real set": name, "statistic": stat, "images": len(real.colours),
                          **{f"{g} distance": round(d[stat], 4) for g, d in dist.items()},
                          "v2 closer than v1": bool(dist["v2"][stat] < dist["v1"][stat])})
-        for group, m in {name: real, **groups}.items():
+        measured[name] = {name: real, **groups}
+        for group, m in measured[name].items():
             medians.append({"real set": name, "pictures": group, **summary_values(m)})
-    return pd.DataFrame(rows), pd.DataFrame(medians)
+    return pd.DataFrame(rows), pd.DataFrame(medians), measured
+
+
+def distribution_figure(measured: dict[str, dict[str, Measured]]) -> Figure:
+    """Calibre and orientation histograms (density) of each vessel set and its twin groups."""
+    sets = [name for name in VESSEL_SETS if name in measured]
+    fig, axes = plt.subplots(max(len(sets), 1), 2, figsize=(9, 2.6 * max(len(sets), 1)), squeeze=False)
+    for row, name in zip(axes, sets):
+        for group, m in measured[name].items():
+            style = dict(lw=2.2, color="black") if group == name else dict(lw=1.2)
+            for ax, stat, bins in ((row[0], "calibre", np.linspace(0, 25, 26)), (row[1], "orientation", np.linspace(0, 90, 19))):
+                ax.hist(m.pooled[stat], bins=bins, density=True, histtype="step", label=group, **style)
+        row[0].set(xlabel="calibre (1/1000 of the FOV diameter)", ylabel=f"{name}\ndensity")
+        row[1].set(xlabel="vessel direction vs the horizontal axis (degrees)")
+        row[1].legend(fontsize=7, frameon=False, ncol=2, loc="lower center")
+    fig.tight_layout()
+    return fig
 
 
 def gallery(root, size: int, seed: int, per_set: int = 3) -> Figure:
@@ -153,3 +173,40 @@ def gallery(root, size: int, seed: int, per_set: int = 3) -> Figure:
                              loc="left")
     fig.tight_layout()
     return fig
+
+
+def lesion_figure(seed: int, size: int = 512, style: str = "canon") -> Figure:
+    """Close-ups of the lesions v2 paints its own way: v1, v2, and v2 with its exact mask outlined.
+
+    Each crop is centred on the lesion mask's bounding box and at least 1.4 disc diameters wide.
+    """
+    families = [f for f in LOOKS if f != "central_vein_occlusion"]  # CRVO: flame haemorrhages everywhere
+    fig, axes = plt.subplots(3, len(families), figsize=(1.7 * len(families), 5.4), squeeze=False)
+    for j, family in enumerate(families):
+        for i, simulator in enumerate(("v1", "v2")):
+            scene = sample_scene(seed + j, style=style, findings=(family,), simulator=simulator)
+            out = render(scene, size)
+            rows, cols = _crop(out.lesions[family], 1.4 * scene.dd * size)
+            axes[i, j].imshow(out.image[rows, cols])
+            if i == 1:
+                axes[2, j].imshow(out.image[rows, cols])
+                axes[2, j].contour(out.lesions[family][rows, cols], levels=[0.5], colors="cyan", linewidths=0.6)
+        axes[0, j].set_title(family.replace("_", " "), fontsize=8)
+    for ax in axes.flat:
+        ax.set(xticks=[], yticks=[])
+    for ax, label in zip(axes[:, 0], ("v1", "v2", "v2 + mask")):
+        ax.set_ylabel(label, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _crop(mask: np.ndarray, min_px: float) -> tuple[slice, slice]:
+    """A square around the bounding box of ``mask``, at least ``min_px`` wide, inside the picture."""
+    ys, xs = np.nonzero(mask)
+    if not len(ys):
+        raise ValueError("the lesion mask is empty: nothing to show")
+    side = min(int(max(np.ptp(ys), np.ptp(xs), min_px)) + 8, min(mask.shape))
+    cy, cx = (ys.min() + ys.max()) // 2, (xs.min() + xs.max()) // 2
+    top = int(np.clip(cy - side // 2, 0, mask.shape[0] - side))
+    left = int(np.clip(cx - side // 2, 0, mask.shape[1] - side))
+    return slice(top, top + side), slice(left, left + side)

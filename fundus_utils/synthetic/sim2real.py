@@ -36,6 +36,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from torch import nn
 from matplotlib.figure import Figure
 
 from .. import data
@@ -47,6 +48,8 @@ from ..evaluation.bars import Bar
 from ..evaluation.baselines import place_prior, prevalence_prior, shape_prior
 from ..progress import progress
 from ..seed import seed_everything
+from ..models import create_model
+from ..train import result_cache
 from ..train.learner import fitting
 from ..train.segmentation import fit_segmenter, predict_probabilities
 
@@ -79,7 +82,7 @@ class TaskRun:
     task: str
     scores: pd.DataFrame      # dataset, image_id, dice, and one column per baseline (BASELINES[task])
     coverage: pd.DataFrame    # task, dataset, split, status ("scored" / "skipped"), images, reason
-    facts: dict               # twin key, synthetic images, seconds per stage, learner (None when skipped)
+    facts: dict               # twin key, synthetic images, seconds per stage, model (None when skipped)
 
     @property
     def scored(self) -> bool:
@@ -205,15 +208,43 @@ def test_set_status(task: str, cfg: Config) -> list[dict]:
     return rows
 
 
-def _fit(task: str, x: np.ndarray, y: np.ndarray, patients: np.ndarray, cfg: Config):
-    """The U-Net of ``task`` trained on the twin's images ``x`` and masks ``y``."""
+def _fit_settings(task: str, cfg: Config) -> dict:
+    """The arguments of :func:`fit_segmenter` for ``task`` (also the network's cache key)."""
+    c = cfg.s2r
     if task == "od":
-        return fit_segmenter(x, y, cfg, epochs=cfg.s2r.od_epochs, width=cfg.s2r.width, bs=cfg.batch_size,
-                             patients=patients, seed=cfg.seed + SEED_OFFSET[task])
+        return dict(epochs=c.od_epochs, width=c.width, bs=cfg.batch_size, seed=cfg.seed + SEED_OFFSET[task])
     # one whole image monitors the loss (validation passes at full size are a quarter of an epoch's cost)
-    return fit_segmenter(x, y, cfg, epochs=cfg.s2r.vessel_epochs, width=cfg.s2r.vessel_width,
-                         patch=cfg.s2r.vessel_patch, per_image=cfg.s2r.patches_per_image, bs=cfg.s2r.vessel_bs,
-                         valid_fraction=1e-9, patients=patients, seed=cfg.seed + SEED_OFFSET[task])
+    return dict(epochs=c.vessel_epochs, width=c.vessel_width, patch=c.vessel_patch, per_image=c.patches_per_image,
+                bs=c.vessel_bs, valid_fraction=1e-9, seed=cfg.seed + SEED_OFFSET[task])
+
+
+def trained_model(task: str, cfg: Config, x: np.ndarray, y: np.ndarray, patients: np.ndarray, twin: str) -> nn.Module:
+    """The U-Net of ``task`` trained on the twin's images ``x`` and masks ``y`` (``twin``: its cache key).
+
+    Through the result cache (:mod:`fundus_utils.train.result_cache`, keyed by the twin, the
+    training settings, the device and the library): the cup notebook reuses the disc network
+    this notebook trained. Only the state dict is stored, read back with ``weights_only=True``.
+    """
+    settings = _fit_settings(task, cfg)
+    key = {"task": task, "twin": twin, "fit": settings, "device": str(cfg.device), "amp": bool(cfg.amp)}
+    path = result_cache.entry(Path(cfg.cache_dir) / "synthetic" / "sim2real", key)
+
+    def compute() -> dict:
+        seed_everything(settings["seed"])
+        with fitting(f"sim-to-real {task}"):
+            learn = fit_segmenter(x, y, cfg, patients=patients, **settings)
+        return {k: v.detach().cpu() for k, v in learn.model.state_dict().items()}
+
+    model = create_model("unet", in_channels=x.shape[1], out_channels=1, width=settings["width"])
+    model.load_state_dict(result_cache.cached(path, compute))
+    return model.eval()
+
+
+def twin_model(task: str, cfg: Config) -> tuple[nn.Module, str]:
+    """:func:`trained_model` of ``task`` on its twin (drawn from ``cfg.seed + 1``, as :func:`run` does),
+    and the twin's cache key."""
+    x, y, _, patients, key = synthetic_set(task, cfg, seed=cfg.seed + 1)
+    return trained_model(task, cfg, x, y, patients, key), key
 
 
 def run(task: str, cfg: Config, limit: int | None = None) -> TaskRun:
@@ -230,14 +261,12 @@ def run(task: str, cfg: Config, limit: int | None = None) -> TaskRun:
     empty = pd.DataFrame(columns=["dataset", "image_id", "dice", *BASELINES[task]])
     if not any(s["present"] for s in status):
         coverage = pd.DataFrame([{**s, "status": "skipped", "images": 0} for s in status])
-        return TaskRun(task, empty, _coverage(coverage), {"twin": None, "n_synthetic": 0, "learner": None})
+        return TaskRun(task, empty, _coverage(coverage), {"twin": None, "n_synthetic": 0, "model": None})
     start, start_cpu = time.perf_counter(), time.process_time()
     x, y, fovs, patients, key = synthetic_set(task, cfg, seed=cfg.seed + 1)
     maps, baseline_facts = baseline_maps(task, y, fovs)
     made, made_cpu = time.perf_counter(), time.process_time()
-    seed_everything(cfg.seed + SEED_OFFSET[task])
-    with fitting(f"sim-to-real {task}"):
-        learn = _fit(task, x, y, patients, cfg)
+    model = trained_model(task, cfg, x, y, patients, key)
     size = cfg.s2r.od_size if task == "od" else cfg.s2r.vessel_size
     del x
     trained, trained_cpu = time.perf_counter(), time.process_time()
@@ -256,13 +285,13 @@ def run(task: str, cfg: Config, limit: int | None = None) -> TaskRun:
         if not real.image_ids:
             rows.append({**s, "status": "skipped", "images": 0, "reason": f"no images in split {s['split']!r}"})
             continue
-        probs = predict_probabilities(learn, real.x, cfg, bs=cfg.s2r.predict_bs[task])
+        probs = predict_probabilities(model, real.x, cfg, bs=cfg.s2r.predict_bs[task])
         scores.append(score(probs, real, task, baselines=maps, score_size=score_size))
         rows.append({**s, "status": "scored", "images": len(real.image_ids)})
     facts = {"twin": key, "n_synthetic": len(y), "render_s": made - start, "train_s": trained - made,
              "test_s": time.perf_counter() - trained, "render_cpu_s": made_cpu - start_cpu,
              "train_cpu_s": trained_cpu - made_cpu, "test_cpu_s": time.process_time() - trained_cpu,
-             "learner": learn, "score_size": score_size, **baseline_facts}
+             "model": model, "score_size": score_size, **baseline_facts}
     return TaskRun(task, pd.concat(scores, ignore_index=True) if scores else empty,
                    _coverage(pd.DataFrame(rows)), facts)
 
@@ -335,18 +364,16 @@ def score_figure(runs: list[TaskRun]) -> Figure:
     return fig
 
 
-def training_examples(cfg: Config, n: int = 6) -> Figure:
-    """A few training images of each twin with their masks (OD outlined; vessels overlaid)."""
+def training_examples(cfg: Config, task: str, n: int = 6) -> Figure:
+    """A few training images of ``task``'s twin with their masks (disc outlined; vessels overlaid)."""
     from ..data.plots import overlay
 
-    od = data.open_dataset("synthetic-refuge", **_twin_params("od", cfg, cfg.seed + 1)).head(n)
-    vessels = data.open_dataset("synthetic-vessels", **_twin_params("vessels", cfg, cfg.seed + 1)).head(n)
-    fig, axes = plt.subplots(2, n, figsize=(1.8 * n, 3.8))
-    for ax, row in zip(axes[0], od.itertuples()):
-        ax.imshow(overlay(data.read_image(row.image), {"od_mask": data.read_mask(row.od_mask, "binary")}))
-    for ax, row in zip(axes[1], vessels.itertuples()):
-        ax.imshow(overlay(data.read_image(row.image), {"vessel_mask": data.read_mask(row.vessel_mask, "binary")},
-                          alpha=0.35))
+    column = MASK_COLUMN[task]
+    table = data.open_dataset(TWIN[task], **_twin_params(task, cfg, cfg.seed + 1)).head(n)
+    fig, axes = plt.subplots(1, n, figsize=(1.8 * n, 2.0), squeeze=False)
+    for ax, row in zip(axes[0], table.itertuples()):
+        ax.imshow(overlay(data.read_image(row.image), {column: data.read_mask(getattr(row, column), "binary")},
+                          **({} if task == "od" else {"alpha": 0.35})))
     for ax in axes.flat:
         ax.axis("off")
     fig.tight_layout()

@@ -20,6 +20,9 @@ kept: its crop is taken at the image centre, and the count is reported.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pandas as pd
@@ -65,8 +68,9 @@ def _disc_size(od: np.ndarray) -> tuple[float, float, float]:
     return float(xs.mean()), float(ys.mean()), float(2 * np.sqrt(len(xs) / np.pi))
 
 
-def twin_crops(cfg: Config, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Standardised twin crops (N x 3 x s x s), their disc + cup masks (N x 2 x s x s), patients, mean vCDR."""
+def twin_crops(cfg: Config, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, str]:
+    """Standardised twin crops (N x 3 x s x s), their disc + cup masks (N x 2 x s x s), patients, mean vCDR,
+    and the twin's cache key."""
     c = cfg.s2r
     params = dict(n=c.cup_train, size=c.cup_source, seed=seed, devices=("random",), framing=None, lesion_rate=0.3,
                   split_fractions=(1, 0, 0), simulator=c.simulator)
@@ -84,7 +88,7 @@ def twin_crops(cfg: Config, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarr
         xs.append(standardise(crop, fov if fov.sum() >= 16 else None))
         ys.append(np.stack(masks))
     return np.stack(xs), np.stack(ys).astype(np.uint8), table["patient_id"].astype(str).to_numpy(), \
-        float(table["vcdr"].mean())
+        float(table["vcdr"].mean()), Path(table["image"].iloc[0]).parent.name
 
 
 def _prior_cup(od: np.ndarray, vcdr: float) -> np.ndarray:
@@ -103,51 +107,81 @@ def _largest(mask: np.ndarray) -> np.ndarray:
     return labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
 
 
-def score_set(name: str, split: str | None, od_learner, cup_learner, cfg: Config, mean_vcdr: float,
+CHUNK = 16  # pictures read and predicted together (full-resolution images are large)
+
+
+def score_set(name: str, split: str | None, od_model, cup_learner, cfg: Config, mean_vcdr: float,
               limit: int | None = None) -> pd.DataFrame:
     """Per picture: cup Dice (U-Net, cup prior), disc Dice of stage 2, vCDR, glaucoma label, stage-1 found a disc."""
-    c = cfg.s2r
     table = data.open_dataset(name, cfg.data_root)
     table = table[table["split"] == split] if split else table
     table = table.head(limit) if limit else table
     rows = []
-    for row in progress(table.itertuples(), f"cup: {name}", total=len(table)):
-        image = data.read_image(row.image)
-        od_ref = data.read_mask(row.od_mask, row.mask_encoding, "od", check_size=image.shape[:2])
-        oc_ref = data.read_mask(row.oc_mask, row.mask_encoding, "oc", check_size=image.shape[:2])
-        fov = fov_from_image(image)
-        small, box = letterbox(image, c.od_size)
-        small_fov, _ = letterbox(fov.astype(np.uint8), c.od_size)
-        prob = predict_probabilities(od_learner, standardise(small, small_fov > 0)[None], cfg, bs=1)[0]
-        disc = _largest(sim2real.to_score_grid(prob, box) > 0.5)
-        found = bool(disc.any())
-        cx, cy, d = _disc_size(disc) if found else (image.shape[1] / 2, image.shape[0] / 2, 0.15 * max(image.shape))
-        crop, where = _crop(image, (cx, cy), CROP_DD * d, c.cup_size)
-        crop_fov = _crop(fov.astype(np.uint8), (cx, cy), CROP_DD * d, c.cup_size)[0] > 0
-        x = standardise(crop, crop_fov if crop_fov.sum() >= 16 else None)[None]
-        probs = predict_masks(cup_learner, x, cfg, bs=1)[0]
-        od_hat = _largest(_uncrop(probs[0], where, image.shape[:2]) > 0.5)
-        oc_hat = _largest(_uncrop(probs[1], where, image.shape[:2]) > 0.5) & od_hat
-        vcdr = vertical_cdr(od_hat, oc_hat)
-        rows.append({"dataset": name, "image_id": row.image_id, "stage 1 found a disc": found,
-                     "cup dice": dice(oc_hat, oc_ref), "cup prior dice": dice(_prior_cup(od_hat, mean_vcdr), oc_ref),
-                     "disc dice": dice(od_hat, od_ref), "vcdr": vcdr if np.isfinite(vcdr) else mean_vcdr,
-                     "vcdr missing": not np.isfinite(vcdr), "glaucoma": getattr(row, "glaucoma", np.nan)})
+    for start in progress(range(0, len(table), CHUNK), f"cup: {name} ({CHUNK} pictures a step)"):
+        rows += _score_chunk(table.iloc[start:start + CHUNK], name, od_model, cup_learner, cfg, mean_vcdr)
     return pd.DataFrame(rows)
 
 
-def run(od_run: sim2real.TaskRun, cfg: Config, limit: int | None = None) -> pd.DataFrame:
-    """Train the crop U-Net on twin crops and score every present cup test set (empty frame when none)."""
+def _score_chunk(chunk: pd.DataFrame, name: str, od_model, cup_learner, cfg: Config, mean_vcdr: float) -> list[dict]:
+    """Both stages on a few pictures at once (one batch per stage), scored at each picture's resolution."""
+    c = cfg.s2r
+    images = [data.read_image(p) for p in chunk["image"]]
+    fovs = [fov_from_image(image) for image in images]
+    small = [letterbox(image, c.od_size) for image in images]
+    x1 = np.stack([standardise(s, letterbox(f.astype(np.uint8), c.od_size)[0] > 0) for (s, _), f in zip(small, fovs)])
+    discs = [_largest(sim2real.to_score_grid(p, box) > 0.5)
+             for p, (_, box) in zip(predict_probabilities(od_model, x1, cfg, bs=CHUNK), small)]
+    crops = []
+    for image, fov, disc in zip(images, fovs, discs):
+        cx, cy, d = _disc_size(disc) if disc.any() else (image.shape[1] / 2, image.shape[0] / 2, 0.15 * max(image.shape))
+        crop, where = _crop(image, (cx, cy), CROP_DD * d, c.cup_size)
+        crop_fov = _crop(fov.astype(np.uint8), (cx, cy), CROP_DD * d, c.cup_size)[0] > 0
+        crops.append((standardise(crop, crop_fov if crop_fov.sum() >= 16 else None), where))
+    probs = predict_masks(cup_learner, np.stack([x for x, _ in crops]), cfg, bs=CHUNK)
+    rows = []
+    for row, image, disc, (_, where), p in zip(chunk.itertuples(), images, discs, crops, probs):
+        od_ref = data.read_mask(row.od_mask, row.mask_encoding, "od", check_size=image.shape[:2])
+        oc_ref = data.read_mask(row.oc_mask, row.mask_encoding, "oc", check_size=image.shape[:2])
+        od_hat = _largest(_uncrop(p[0], where, image.shape[:2]) > 0.5)
+        oc_hat = _largest(_uncrop(p[1], where, image.shape[:2]) > 0.5) & od_hat
+        vcdr = vertical_cdr(od_hat, oc_hat)
+        rows.append({"dataset": name, "image_id": row.image_id, "stage 1 found a disc": bool(disc.any()),
+                     "cup dice": dice(oc_hat, oc_ref), "cup prior dice": dice(_prior_cup(od_hat, mean_vcdr), oc_ref),
+                     "disc dice": dice(od_hat, od_ref), "vcdr": vcdr if np.isfinite(vcdr) else mean_vcdr,
+                     "vcdr missing": not np.isfinite(vcdr), "glaucoma": getattr(row, "glaucoma", np.nan)})
+    return rows
+
+
+@dataclass
+class CupRun:
+    """Per-picture scores of the two stages (dataset, image_id, cup / prior / disc Dice, vCDR, glaucoma) and
+    the cache keys of the twins they were trained on."""
+
+    scores: pd.DataFrame
+    twins: str = ""
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+
+def run(cfg: Config, limit: int | None = None) -> CupRun:
+    """Train the crop U-Net on twin crops and score every present cup test set (no scores when none is).
+
+    Stage 1 is the disc network of :func:`.sim2real.run` (from the result cache when the disc
+    notebook has run; trained here otherwise, identically).
+    """
     present = [(n, s) for n, s in TEST_SETS if dataset_present(n, cfg.data_root)]
-    if not present or od_run.facts.get("learner") is None:
-        return pd.DataFrame(columns=["dataset", "image_id", "cup dice", "cup prior dice", "vcdr", "glaucoma"])
-    x, y, patients, mean_vcdr = twin_crops(cfg, cfg.seed + 1)
+    if not present:
+        return CupRun(pd.DataFrame(columns=["dataset", "image_id", "cup dice", "cup prior dice", "vcdr", "glaucoma"]))
+    od_model, od_twin = sim2real.twin_model("od", cfg)
+    x, y, patients, mean_vcdr, crop_twin = twin_crops(cfg, cfg.seed + 1)
     seed_everything(cfg.seed + SEED_OFFSET)
     with fitting("sim-to-real disc crop (disc + cup)"):
         learn = fit_segmenter(x, y, cfg, epochs=cfg.s2r.cup_epochs, width=cfg.s2r.width, bs=cfg.batch_size,
                               patients=patients, seed=cfg.seed + SEED_OFFSET)
-    return pd.concat([score_set(n, s, od_run.facts["learner"], learn, cfg, mean_vcdr, limit) for n, s in present],
-                     ignore_index=True)
+    scores = pd.concat([score_set(n, s, od_model, learn, cfg, mean_vcdr, limit) for n, s in present],
+                       ignore_index=True)
+    return CupRun(scores, f"stage 1: {od_twin}; stage 2: {crop_twin}")
 
 
 def _labelled(g: pd.DataFrame) -> bool:

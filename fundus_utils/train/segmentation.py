@@ -60,8 +60,9 @@ def fit_segmenter(x: np.ndarray, y: np.ndarray, cfg: Config, epochs: int, width:
 
 
 def predict_masks(learn, x: np.ndarray, cfg: Config, bs: int = 8) -> np.ndarray:
-    """Per-channel probabilities ``N x C x H x W`` of a trained segmenter on whole images."""
-    return predict_batches(learn.model, x, bs=bs, device=cfg.device, amp=cfg.amp, channels_last=cfg.channels_last)
+    """Per-channel probabilities ``N x C x H x W`` of a trained segmenter (a fastai ``Learner`` or
+    its model) on whole images."""
+    return predict_batches(getattr(learn, "model", learn), x, bs=bs, device=cfg.device, amp=cfg.amp, channels_last=cfg.channels_last)
 
 
 def predict_probabilities(learn, x: np.ndarray, cfg: Config, bs: int = 8) -> np.ndarray:

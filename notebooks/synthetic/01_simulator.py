@@ -140,4 +140,4 @@ report.table(twins.TWIN_MAP, "sim_twin_map", "Synthetic twins and the real datas
 report.summary(cfg)
 
 # %% [markdown]
-# [Next: How realistic is the simulator? Sim-to-real segmentation →](02_sim_to_real.ipynb)
+# [Next: How realistic is the simulator? Sim-to-real for the optic disc →](02_sim_to_real.ipynb)

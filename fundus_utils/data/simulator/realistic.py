@@ -1,14 +1,15 @@
 """Simulator v2's painter: the layers of a scene drawn to look like a fundus photograph.
 
 Back to front: choroidal background with a darker macula, the foveal pit and its pinpoint
-reflex, nerve-fibre striations radiating from the disc; lesions (v1's families); a crisp,
-slightly textured disc with a pallid cup; the vessel trees of ``vasculature.py``, whose
-darkness grows with calibre (more blood along the light path, Beer-Lambert) and whose large
-vessels carry a central light reflex (stronger on arteries); then the camera: vignetting and
-an illumination gradient, per-channel gains and offsets that give the field of view the mean
-colour and the channel variances of a real device (the statistics transfer of Reinhard, Ashikhmin,
-Gooch & Shirley, "Color transfer between images", IEEE CG&A 21(5), 2001, done per RGB channel;
-the targets are drawn from ``fitted.py``), optical blur, sensor noise, JPEG.
+reflex, nerve-fibre striations radiating from the disc; lesions (v1's families, painted as
+``lesion_looks.py`` says); a crisp, slightly textured disc with a pallid cup; the vessel trees
+of ``vasculature.py``, whose darkness grows with calibre (more blood along the light path,
+Beer-Lambert) and whose large vessels carry a central light reflex (stronger on arteries);
+then the camera: vignetting and an illumination gradient, per-channel gains and offsets that
+give the field of view the mean colour and the channel variances of a real device (the
+statistics transfer of Reinhard, Ashikhmin, Gooch & Shirley, "Color transfer between images",
+IEEE CG&A 21(5), 2001, done per RGB channel; the targets are drawn from ``fitted.py``),
+optical blur, sensor noise, JPEG.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ import cv2
 import numpy as np
 
 from .fitted import DEVICE_COLOURS
-from .render import SHIFT, _lesions, _noise, _spots, cup_ellipse
+from .lesion_looks import paint_lesions
+from .render import SHIFT, _noise, _spots, cup_ellipse
 from .scene import Scene
 
 VEIN_ABSORB = np.array([0.22, 0.55, 0.45], np.float32)    # dark red, not black
@@ -141,11 +143,12 @@ def _camera(img: np.ndarray, scene: Scene, size: int, fov: np.ndarray, rng: np.r
         img = cv2.GaussianBlur(img, (0, 0), 0.15 * haze * scene.dd * size)
         img += 0.45 * haze * (np.array([0.75, 0.6, 0.5], np.float32) - img)
     img *= _illumination(scene, size)[..., None]
-    if s.rim_glare > 0:
-        coords = (np.arange(size, dtype=np.float32) + 0.5) / size
+    if s.rim_glare > 0:  # smooth: drawn at 64 px and upsampled
+        coords = (np.arange(64, dtype=np.float32) + 0.5) / 64
         r = np.hypot(coords[None, :] - 0.5, coords[:, None] - 0.5) / s.fov_radius
         angle = np.arctan2(coords[:, None] - 0.5, coords[None, :] - 0.5)
         alpha = s.rim_glare * np.clip(np.cos(angle - scene.glare_angle), 0, None) ** 2 * np.clip((r - 0.7) / 0.3, 0, 1) ** 2
+        alpha = cv2.resize(alpha, (size, size), interpolation=cv2.INTER_LINEAR)
         img += alpha[..., None] * (np.asarray(s.glare_colour, np.float32) - img)
     step = max(size // 128, 1)  # the moments from a sparse grid of the field of view's pixels
     sample = img[::step, ::step][fov[::step, ::step]].astype(np.float64)
@@ -157,11 +160,11 @@ def _camera(img: np.ndarray, scene: Scene, size: int, fov: np.ndarray, rng: np.r
     sigma = s.blur_dd * scene.dd * size
     if sigma > 0.3:
         out = cv2.GaussianBlur(out, (0, 0), sigma)
-    if scene.noise > 0:
-        noise = np.empty(out.shape, np.int16)
+    if scene.noise > 0:  # one noise field in every channel (JPEG keeps little chroma noise anyway)
+        noise = np.empty(out.shape[:2], np.int16)
         cv2.setRNGSeed(int(rng.integers(2**31)))
         cv2.randn(noise, 0, 255 * scene.noise)
-        out = np.clip(out + noise, 0, 255).astype(np.uint8)
+        out = cv2.add(out, cv2.merge([noise, noise, noise]), dtype=cv2.CV_8U)  # saturating
     out[~fov] = 0
     if s.jpeg_quality < 100:
         ok, buf = cv2.imencode(".jpg", out[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, s.jpeg_quality])
@@ -172,7 +175,7 @@ def _camera(img: np.ndarray, scene: Scene, size: int, fov: np.ndarray, rng: np.r
 def paint(scene: Scene, size: int, fov: np.ndarray, rng: np.random.Generator):
     """(image, od, oc, vessels, lesions) of a v2 scene in the canonical frame."""
     img = _background(scene, size, rng)
-    lesions = _lesions(img, scene, size)
+    lesions = paint_lesions(img, scene, size, rng)
     od, oc = _disc(img, scene, size, rng)
     vessels = _vessels(img, scene, size)
     return _camera(img, scene, size, fov, rng), od, oc, vessels, lesions

@@ -85,21 +85,35 @@ def _box(spots, size: int, margin: float) -> tuple[slice, slice]:
     return slice(lo[1], hi[1]), slice(lo[0], hi[0])
 
 
-def _spots(img: np.ndarray, spots, colour, soft_px: float, size: int) -> np.ndarray:
-    """Blend soft elliptical spots towards ``colour`` inside their bounding box; return the hard mask."""
-    mask = np.zeros(img.shape[:2], bool)
+def spot_layer(spots, size: int, margin_px: float):
+    """Anti-aliased elliptical spots drawn with their opacities in their bounding box.
+
+    Returns ``(rows, cols, layer, hard)``: the box, the float coverage layer inside it and the
+    hard mask (half coverage of the strongest spot, whatever the contrast); None when no spot
+    falls inside the picture.
+    """
     if not spots:
-        return mask
-    rows, cols = _box(spots, size, 3 * soft_px / size)
+        return None
+    rows, cols = _box(spots, size, margin_px / size)
     if rows.stop <= rows.start or cols.stop <= cols.start:  # every spot outside the picture
-        return mask
+        return None
     layer = np.zeros((rows.stop - rows.start, cols.stop - cols.start), np.float32)
     for x, y, rx, ry, angle, opacity in spots:
         centre = ((x * size - 0.5 - cols.start) * 2**SHIFT, (y * size - 0.5 - rows.start) * 2**SHIFT)
         axes = (max(int(round(rx * size * 2**SHIFT)), 1), max(int(round(ry * size * 2**SHIFT)), 1))
         cv2.ellipse(layer, tuple(int(round(c)) for c in centre), axes, float(angle), 0, 360, float(opacity),
                     -1, cv2.LINE_AA, SHIFT)
-    mask[rows, cols] = layer >= 0.5 * max(opacity for *_, opacity in spots)  # half coverage, any contrast
+    return rows, cols, layer, layer >= 0.5 * max(opacity for *_, opacity in spots)
+
+
+def _spots(img: np.ndarray, spots, colour, soft_px: float, size: int) -> np.ndarray:
+    """Blend soft elliptical spots towards ``colour`` inside their bounding box; return the hard mask."""
+    mask = np.zeros(img.shape[:2], bool)
+    drawn = spot_layer(spots, size, 3 * soft_px)
+    if drawn is None:
+        return mask
+    rows, cols, layer, hard = drawn
+    mask[rows, cols] = hard
     alpha = cv2.GaussianBlur(layer, (0, 0), soft_px) if soft_px > 0.3 else layer
     patch = img[rows, cols]
     patch += alpha[..., None] * (np.asarray(colour, np.float32) - patch)

@@ -3,7 +3,9 @@
 A style sets the field-of-view size, colour balance, gamma, contrast, saturation,
 optical blur, sensor noise and JPEG quality. The named styles emulate a multi-centre
 study (loosely after the cameras of REFUGE, DRIVE and Drishti-GS); ``random_style``
-draws a fresh one for domain randomisation.
+draws a fresh one for domain randomisation. Simulator v2 ignores the hand-set colour
+fields and draws its colours from a *palette*, a real camera fitted in ``fitted.py``
+(``fitted_style``).
 """
 from __future__ import annotations
 
@@ -59,8 +61,8 @@ def fitted_style(device: str, rng: np.random.Generator | None = None) -> Style:
     """Simulator v2's style of a fitted device (``fitted.DEVICE_COLOURS``), or of a named style's device.
 
     With ``rng``, a randomised variant for domain randomisation: the field of view, blur, JPEG
-    quality, zoom and rim glare vary as in :func:`random_style`; colours are drawn at render
-    time from the device's fitted distribution, widened (``Scene.colour_spread``).
+    quality, zoom and rim glare vary as in :func:`random_style`; the colours are drawn by
+    :func:`~.scene.sample_scene` from the device's fitted distribution, widened for "random" styles.
     """
     if device in STYLES:
         return replace(STYLES[device], palette=PALETTE_OF[device])
