@@ -36,8 +36,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from torch import nn
 from matplotlib.figure import Figure
+from torch import nn
 
 from .. import data
 from ..config import Config, relative_to_data
@@ -46,9 +46,9 @@ from ..data.registry import get as dataset_entry
 from ..evaluation import dice, mean_ci_text, paired_mean
 from ..evaluation.bars import Bar
 from ..evaluation.baselines import place_prior, prevalence_prior, shape_prior
+from ..models import create_model
 from ..progress import progress
 from ..seed import seed_everything
-from ..models import create_model
 from ..train import result_cache
 from ..train.learner import fitting
 from ..train.segmentation import fit_segmenter, predict_probabilities
