@@ -18,7 +18,7 @@ import numpy as np
 
 from .fitted import DEVICE_COLOURS
 from .lesion_looks import paint_lesions
-from .render import SHIFT, _noise, _spots, cup_ellipse
+from .render import SHIFT, _noise, _spots, cup_ellipse, media_haze
 from .scene import Scene
 
 VEIN_ABSORB = np.array([0.22, 0.55, 0.45], np.float32)    # dark red, not black
@@ -138,10 +138,7 @@ def colour_map(source_cov: np.ndarray, target_cov: np.ndarray) -> np.ndarray:
 def _camera(img: np.ndarray, scene: Scene, size: int, fov: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Illumination, the fitted device's colours, blur, noise and JPEG."""
     s = scene.style
-    haze = scene.severity.get("media_haze", 0.0)
-    if haze:
-        img = cv2.GaussianBlur(img, (0, 0), 0.15 * haze * scene.dd * size)
-        img += 0.45 * haze * (np.array([0.75, 0.6, 0.5], np.float32) - img)
+    img = media_haze(img, scene, size)
     img *= _illumination(scene, size)[..., None]
     if s.rim_glare > 0:  # smooth: drawn at 64 px and upsampled
         coords = (np.arange(64, dtype=np.float32) + 0.5) / 64

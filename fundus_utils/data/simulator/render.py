@@ -212,13 +212,20 @@ def _illumination(scene: Scene, size: int) -> np.ndarray:
     return cv2.resize(np.clip(light, 0.05, None), (size, size), interpolation=cv2.INTER_LINEAR)
 
 
+def media_haze(img: np.ndarray, scene: Scene, size: int) -> np.ndarray:
+    """A cataract's or vitreous haze (finding ``media_haze``): blur and a veil; ``img`` unchanged without it."""
+    haze = scene.severity.get("media_haze", 0.0)
+    if not haze:
+        return img
+    img = cv2.GaussianBlur(img, (0, 0), 0.15 * haze * scene.dd * size)
+    img += 0.45 * haze * (np.array([0.75, 0.6, 0.5], np.float32) - img)
+    return img
+
+
 def _camera(img: np.ndarray, scene: Scene, size: int, fov: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Media haze, illumination and the device: colour matrix, gamma, blur, noise, JPEG."""
     s = scene.style
-    haze = scene.severity.get("media_haze", 0.0)
-    if haze:
-        img = cv2.GaussianBlur(img, (0, 0), 0.15 * haze * scene.dd * size)
-        img += 0.45 * haze * (np.array([0.75, 0.6, 0.5], np.float32) - img)
+    img = media_haze(img, scene, size)
     img *= _illumination(scene, size)[..., None]
     if s.rim_glare > 0:  # a bright halo over part of the field-of-view edge
         coords = (np.arange(size, dtype=np.float32) + 0.5) / size
