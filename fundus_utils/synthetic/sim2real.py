@@ -57,6 +57,8 @@ TASKS = ("od", "vessels")
 # Dice the simulator should reach (issue 13's goals, `real` profile); reported beside the results, not asserted.
 GOALS = {("od", "REFUGE"): 0.88, ("od", "Drishti-GS1"): 0.85, ("vessels", "DRIVE"): 0.70, ("vessels", "CHASE_DB1"): 0.60}
 TEST_SETS = {"od": [("REFUGE", "test"), ("Drishti-GS1", None)], "vessels": [("DRIVE", "test"), ("CHASE_DB1", None)]}
+# Development splits (settings are chosen here, never on TEST_SETS: bench/bench_sim2real_dev.py).
+DEV_SETS = {"od": [("REFUGE", "val")], "vessels": [("DRIVE", "train")]}
 MASK_COLUMN = {"od": "od_mask", "vessels": "vessel_mask"}
 TWIN = {"od": "synthetic-refuge", "vessels": "synthetic-vessels"}
 BASELINES = {"od": ("shape prior", "prevalence map"), "vessels": ("all FOV", "prevalence map")}
@@ -195,11 +197,12 @@ def score(probabilities: np.ndarray, real: RealSet, task: str, threshold: float 
     return pd.DataFrame(rows)
 
 
-def test_set_status(task: str, cfg: Config) -> list[dict]:
-    """Which of ``task``'s real test sets are present under ``cfg.data_root`` (folder per dataset)."""
+def test_set_status(task: str, cfg: Config, sets: list[tuple[str, str | None]] | None = None) -> list[dict]:
+    """Which of ``task``'s real test sets (or ``sets``: (dataset, split) pairs) are present under
+    ``cfg.data_root`` (folder per dataset)."""
     root = cfg.data_root
     rows = []
-    for name, split in TEST_SETS[task]:
+    for name, split in sets or TEST_SETS[task]:
         folder = dataset_entry(name).folder or name
         present = root is not None and (root / folder).is_dir()
         reason = "" if present else ("no data root ($FUNDUS_DATA unset, no ../shared/data)" if root is None
@@ -247,8 +250,10 @@ def twin_model(task: str, cfg: Config) -> tuple[nn.Module, str]:
     return trained_model(task, cfg, x, y, patients, key), key
 
 
-def run(task: str, cfg: Config, limit: int | None = None) -> TaskRun:
+def run(task: str, cfg: Config, limit: int | None = None, sets: list[tuple[str, str | None]] | None = None) -> TaskRun:
     """Train on the twin, score on every real test set present, with the baselines; skip the absent ones.
+
+    ``sets``: other (dataset, split) pairs to score instead of ``TEST_SETS[task]`` (e.g. ``DEV_SETS[task]``).
 
     Probabilities are thresholded at 0.5, untuned: the real images are only ever scored.
     (Choosing the threshold on held-out synthetic images was tried: it picked 0.7, which
@@ -257,7 +262,7 @@ def run(task: str, cfg: Config, limit: int | None = None) -> TaskRun:
     """
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
-    status = test_set_status(task, cfg)
+    status = test_set_status(task, cfg, sets)
     empty = pd.DataFrame(columns=["dataset", "image_id", "dice", *BASELINES[task]])
     if not any(s["present"] for s in status):
         coverage = pd.DataFrame([{**s, "status": "skipped", "images": 0} for s in status])

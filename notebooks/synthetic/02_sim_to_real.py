@@ -67,6 +67,10 @@ if od.scored:
     report.table(sim2real.summarise(od), "s2r_od", "Optic-disc Dice of a U-Net trained on synthetic images only "
                  "(mean over images, 95 % bootstrap CI), beside the image-blind baselines.", cfg,
                  source=od.facts["twin"])
+if od.scored and cfg.profile != "smoke":
+    report.record(sim2real.summarise(od).set_index("dataset"), f"synthetic_{cfg.profile}_s2r_od", cfg,
+                  f"Optic-disc Dice of a U-Net trained on synthetic images only ({cfg.s2r.od_train} twin images at "
+                  f"{cfg.s2r.od_size} px, {cfg.s2r.od_epochs} epochs, width {cfg.s2r.width})")
 
 # %% [markdown]
 # ## What was scored
@@ -109,6 +113,15 @@ if od.scored:
 # %%
 report.figure(sim2real.training_examples(cfg, "od"), "s2r_od_training_examples",
               "Domain-randomised training images of the disc twin, the disc outlined.", cfg)
+
+# %% [markdown]
+# ## The recorded `real`-profile run
+#
+# The goals are set for the `real` profile (a larger twin, longer training). Its last run's
+# table, with that run's provenance line (commit, data manifest hash, device, wall time):
+
+# %%
+report.show_recorded("synthetic_real_s2r_od", "s2r_od_recorded", cfg, source="REFUGE Test400, Drishti-GS1");
 
 # %% [markdown]
 # ## Summary

@@ -49,6 +49,10 @@ if len(cups):
                  "synthetic crops only (mean, 95 % bootstrap CI) beside the cup prior, the crop's disc Dice, pictures "
                  "where stage 1 found no disc (cropped at the centre, kept), and the glaucoma AUC of its vCDR.", cfg,
                  source=cups.twins)
+    if cfg.profile != "smoke":
+        report.record(sim2real_cup.summarise(cups.scores).set_index("dataset"), f"synthetic_{cfg.profile}_s2r_cup",
+                      cfg, f"Cup Dice and glaucoma AUC of the disc-crop U-Net trained on synthetic crops only "
+                      f"({cfg.s2r.cup_train} twin pictures, crops at {cfg.s2r.cup_size} px, {cfg.s2r.cup_epochs} epochs)")
 else:
     print("no REFUGE or Drishti-GS1 under the data root: nothing scored")
 
@@ -64,6 +68,15 @@ cup_bars = sim2real_cup.bars(cups.scores)
 report.bars(cup_bars, "s2r_cup_bars", "Cup Dice of the twin-trained crop U-Net vs the cup prior, and the glaucoma "
             "AUC of its vCDR vs chance, on the same real images (paired bootstrap 95 % CI of the gain); asserted "
             "where the column says so.", cfg, asserted=sim2real_cup.asserted(cup_bars))
+
+# %% [markdown]
+# ## The recorded `real`-profile run
+#
+# The goals are set for the `real` profile (a larger twin, longer training). Its last run's
+# table, with that run's provenance line (commit, data manifest hash, device, wall time):
+
+# %%
+report.show_recorded("synthetic_real_s2r_cup", "s2r_cup_recorded", cfg, source="REFUGE Test400, Drishti-GS1");
 
 # %% [markdown]
 # ## Summary

@@ -47,6 +47,10 @@ if vessels.scored:
     report.table(sim2real.summarise(vessels), "s2r_vessels", "Vessel Dice (inside the field of view) of a U-Net "
                  "trained on synthetic images only (mean over images, 95 % bootstrap CI), beside the image-blind "
                  "baselines.", cfg, source=vessels.facts["twin"])
+if vessels.scored and cfg.profile != "smoke":
+    report.record(sim2real.summarise(vessels).set_index("dataset"), f"synthetic_{cfg.profile}_s2r_vessels", cfg,
+                  f"Vessel Dice of a U-Net trained on synthetic patches only ({cfg.s2r.vessel_train} twin images at "
+                  f"{cfg.s2r.vessel_size} px, {cfg.s2r.vessel_epochs} epochs, width {cfg.s2r.vessel_width})")
 report.table(sim2real.coverage_table([vessels]), "s2r_vessel_datasets",
              "Real test sets scored and skipped (and why).", cfg)
 
@@ -71,6 +75,15 @@ if vessels.scored:
                   "Per-image vessel Dice of the synthetic-only network on each real test set.", cfg)
 report.figure(sim2real.training_examples(cfg, "vessels"), "s2r_vessel_training_examples",
               "Domain-randomised training images of the vessel twin, vessels overlaid.", cfg)
+
+# %% [markdown]
+# ## The recorded `real`-profile run
+#
+# The goals are set for the `real` profile (a larger twin, longer training). Its last run's
+# table, with that run's provenance line (commit, data manifest hash, device, wall time):
+
+# %%
+report.show_recorded("synthetic_real_s2r_vessels", "s2r_vessels_recorded", cfg, source="DRIVE test, CHASE_DB1");
 
 # %% [markdown]
 # ## Summary
