@@ -24,6 +24,7 @@ Optional task columns (present when the source has them)
     od_x, od_y                   optic disc centre in pixels of ``image``
     vcdr                         reference vertical cup-to-disc ratio
     label_<NAME>                 multi-label disease columns (RFMiD style), 0/1
+    abnormal                     1 / 0: any abnormal finding (screening sets, e.g. synthetic-screening)
 """
 from __future__ import annotations
 

@@ -15,6 +15,8 @@ Twins
                        3 devices, patient-level train/val/test and CV folds
     synthetic-vessels  DRIVE/FIVES-like: vessel and field-of-view masks, mixed devices
     synthetic-rfmid    RFMiD-like multi-label set following the real class frequencies
+    synthetic-screening  a screening clinic's normal vs abnormal pictures (8:2, the fundus
+                       foundation models' upstream data), any finding making an eye abnormal
 """
 from __future__ import annotations
 
@@ -273,3 +275,37 @@ TWIN_MAP = pd.DataFrame([
 
 
 __all__ = ["TWIN_MAP", "CONDITIONS", "refuge_twin", "rfmid_twin", "twin_key", "vessel_twin"]
+
+
+@register("synthetic-screening")
+def screening_twin(root=None, n: int = 1000, size: int = 128, seed: int = 0, abnormal_rate: float = 0.2,
+                   devices: Sequence[str] = ("random",), split_fractions=(0.8, 0.0, 0.2), k_folds: int = 5,
+                   simulator: str = "v2") -> pd.DataFrame:
+    """Normal vs abnormal screening pictures (column ``abnormal``), as the foundation models' upstream set.
+
+    An abnormal eye (``abnormal_rate`` of them, drawn per eye) carries one or two findings drawn
+    from every finding the simulator has, glaucomatous cupping included; a normal eye carries none
+    and no glaucoma (so ``abnormal`` is exactly "has a finding"). ``devices`` may hold "random"
+    (a fresh style per eye) or named devices, drawn per patient.
+    """
+    params = dict(n=n, size=size, seed=seed, abnormal_rate=abnormal_rate, devices=list(devices),
+                  split_fractions=list(split_fractions), k_folds=k_folds)
+    _add_simulator(params, simulator)
+
+    def build(folder: Path) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        plan = _patients(rng, n, split_fractions, k_folds)
+        device_of = {p: str(rng.choice(list(devices))) for p in plan["patient_id"].unique()}
+        args, abnormal = [], []
+        for i, row in enumerate(plan.itertuples()):
+            findings = tuple(rng.choice(FINDINGS, size=int(rng.integers(1, 3)), replace=False)) \
+                if rng.uniform() < abnormal_rate else ()
+            style = device_of[row.patient_id]
+            args.append(dict(seed=seed * 1_000_003 + i, style=None if style == "random" else style, eye=row.eye,
+                             findings=findings, prevalence=0.0, simulator=simulator))
+            abnormal.append(int(bool(findings)))
+        table = _render_set("synthetic-screening", folder, plan, size, args)
+        table["abnormal"] = abnormal
+        return table
+
+    return _cached("synthetic-screening", params, build)

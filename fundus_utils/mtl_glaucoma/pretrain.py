@@ -19,44 +19,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Sequence
 
-import numpy as np
 import torch
 from torch import nn
 
+from ..data.textures import ORIENTATIONS, synthetic_textures
 from ..models.mtl_unet import VGGEncoder, imagenet_vgg_encoder
 from ..models.res_unet import ResNetEncoder, load_timm_resnet34
 from ..parallel import in_parallel
 from ..seed import seed_everything
 from ..train import make_learner, result_cache, tensor_dls
 from .cv import cache_path
-
-ORIENTATIONS = (0, 45, 90, 135)
-
-
-def synthetic_textures(n: int, size: tuple[int, int], seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` uint8 pictures ``(n, 3, H, W)`` of a striped patch and its orientation class (0-3).
-
-    Each picture: a noisy, randomly tinted background and a disc- or square-shaped patch of
-    stripes (random period, phase and two random colours) at 0, 45, 90 or 135 degrees.
-    """
-    rng = np.random.default_rng(seed)
-    h, w = size
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    x = np.empty((n, 3, h, w), np.uint8)
-    y = rng.integers(0, len(ORIENTATIONS), n)
-    for i in range(n):
-        img = rng.uniform(0, 1, 3)[:, None, None] * 0.7 + rng.normal(0, 0.06, (3, h, w))
-        ang = np.deg2rad(ORIENTATIONS[y[i]] + rng.normal(0, 4))
-        u = xx * np.cos(ang) + yy * np.sin(ang)
-        stripes = np.sin(2 * np.pi * u / rng.uniform(3, 7) + rng.uniform(0, 2 * np.pi)) > 0
-        cx, cy, r = rng.uniform(0.3, 0.7) * w, rng.uniform(0.3, 0.7) * h, rng.uniform(0.3, 0.5) * min(h, w)
-        patch = ((xx - cx) ** 2 + (yy - cy) ** 2 <= r * r) if rng.uniform() < 0.5 else \
-            ((np.abs(xx - cx) <= r) & (np.abs(yy - cy) <= r))
-        c1, c2 = rng.uniform(0, 1, (2, 3, 1, 1))
-        img = np.where(patch[None], np.where(stripes[None], c1, c2), img)
-        x[i] = (np.clip(img, 0, 1) * 255).astype(np.uint8)
-    return x, y
-
 
 class _Classifier(nn.Module):
     """Encoder + global average pooling + linear layer, for the stand-in pretraining task."""

@@ -123,6 +123,21 @@ def random_flips(x: torch.Tensor, y: torch.Tensor, vertical: bool = True) -> tup
     return x, y
 
 
+def albumentations_batch(transform: Callable[..., dict]) -> Augment:
+    """Batch augmentation by an albumentations ``transform`` (image-only: labels pass unchanged), sample by sample.
+
+    The batch must hold pictures in [0, 1] (loaders without ``mean``/``std``: the model normalises);
+    they are quantised to uint8 for the transform (CLAHE needs it) and returned as float in [0, 1].
+    """
+    def augment(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        pictures = (x.detach().clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+        out = np.stack([transform(image=p)["image"] for p in pictures])
+        if out.ndim == 3:  # a greyscale transform that dropped the channel axis
+            out = np.repeat(out[..., None], x.shape[1], axis=-1)
+        return torch.from_numpy(out).to(x.device).permute(0, 3, 1, 2).float().div_(255).contiguous(), y
+    return augment
+
+
 def fits_on_gpu(datasets: Sequence[TensorDataset], device: torch.device, fraction: float = 0.25) -> bool:
     """Whether the datasets' tensors take less than ``fraction`` of the GPU's free memory."""
     if device.type != "cuda" or not torch.cuda.is_available():

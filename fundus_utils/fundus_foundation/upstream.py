@@ -1,0 +1,205 @@
+"""Upstream pretraining: the four initialisations of the paper's trunks.
+
+``Scratch``            random initialisation (timm's);
+``ImageNet``           ImageNet weights (``full``: timm's ``cfg.imagenet``), or in ``smoke``/``real`` the
+                       clearly labelled stand-in: the same trunk trained on synthetic non-fundus textures
+                       (:mod:`fundus_utils.data.textures`), because nothing may download there;
+``Fundus``             the trunk trained from scratch to tell normal from abnormal fundus pictures;
+``ImageNet + Fundus``  the same, starting from the ImageNet (or stand-in) trunk: the paper's two-step model.
+
+Upstream training follows the paper (Methods): ResNet trunk with the authors' head, two classes,
+cross-entropy, Adam (beta1 0.9) with L2 weight decay ``wd``, batch 32, horizontal flip, greyscale,
+blur and CLAHE augmentations (albumentations), up to ``epochs`` with early stopping on the loss of
+held-out patients (``valid_fraction``), keeping the best epoch's weights. The learning rate is
+constant (the paper states none). One upstream model per resolution of the ladder, as the paper
+releases one per resolution. Trunks are cached as tensors-only state dicts in the result cache
+(keyed by the upstream table's rows, every setting, the device and the library), so the downstream
+notebooks reuse what notebook 01 trained.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import albumentations as A
+import numpy as np
+import pandas as pd
+import torch
+from fastai.callback.tracker import EarlyStoppingCallback
+from torch import nn
+
+from .. import data
+from ..config import Config
+from ..data.splits import patient_holdout
+from ..data.textures import ORIENTATIONS, synthetic_textures
+from ..evaluation import delong_ci
+from ..evaluation.bars import Bar, paired_auc
+from ..models import create_model
+from ..models.foundation_resnet import FoundationResNet
+from ..seed import seed_everything
+from ..train import make_learner, predict_batches, result_cache, tensor_dls
+from ..train.checkpoint import BestCheckpoint
+from ..train.learner import fitting
+from ..train.loaders import albumentations_batch
+
+INITS = ("Scratch", "ImageNet", "Fundus", "ImageNet + Fundus")
+
+
+def imagenet_label(cfg: Config) -> str:
+    """How tables name the "ImageNet" initialisation in this profile (the stand-in says so)."""
+    return "ImageNet" if cfg.imagenet != "standin" else "ImageNet (stand-in: synthetic textures)"
+
+
+def source(cfg: Config) -> str:
+    """The upstream set for provenance lines: its dataset name and, for a twin, its parameters."""
+    up = cfg.upstream
+    return f"{up.dataset} {dict(up.twin)}" if up.twin else str(up.dataset)
+
+
+def asserted(bars_: list[Bar], cfg: Config) -> list[bool]:
+    """Which upstream bars are asserted: those at the resolutions named by ``cfg.upstream.asserted_sizes``
+    (None: all)."""
+    sizes = cfg.upstream.asserted_sizes
+    return [sizes is None or any(f" at {s} px:" in b.name for s in sizes) for b in bars_]
+
+
+def upstream_table(cfg: Config) -> pd.DataFrame:
+    """The upstream normal-vs-abnormal table (column ``abnormal``): the screening twin, or the user's set in ``full``."""
+    up = cfg.upstream
+    if up.dataset is None:
+        raise ValueError("the full profile pretrains on your own upstream set: register it as a dataset whose table "
+                         "has an 'abnormal' column (1 = abnormal, 0 = normal) and pass "
+                         "overrides={'upstream.dataset': '<name>'} (the paper: 113,645 pictures, 8:2 normal:abnormal)")
+    table = data.open_dataset(up.dataset, cfg.data_root, **(up.twin or {}))
+    if "abnormal" not in table:
+        raise ValueError(f"upstream dataset {up.dataset!r} has no 'abnormal' column (1 = abnormal, 0 = normal)")
+    if not table["abnormal"].isin([0, 1]).all():
+        bad = table.loc[~table["abnormal"].isin([0, 1]), "image_id"].head(3).tolist()
+        raise ValueError(f"upstream dataset {up.dataset!r}: 'abnormal' must be 0 or 1 (rows {bad})")
+    return table
+
+
+def pictures(table: pd.DataFrame, size: int) -> np.ndarray:
+    """The table's pictures resized to ``size`` px, uint8 ``N x 3 x size x size`` (through the resized-image cache)."""
+    return data.load_resized(table, size, ["image"])["image"].transpose(0, 3, 1, 2)
+
+
+def augmentation(cfg: Config) -> A.Compose:
+    """The paper's upstream augmentations with their probabilities (``cfg.upstream.augment``)."""
+    p = cfg.upstream.augment
+    return A.Compose([A.HorizontalFlip(p=p.hflip), A.ToGray(num_output_channels=3, p=p.grey),
+                      A.GaussianBlur(blur_limit=(3, 5), p=p.blur), A.CLAHE(p=p.clahe)])
+
+
+def _key(cfg: Config, **more) -> dict:
+    return {"backbone": cfg.backbone, "device": str(cfg.device), "amp": bool(cfg.amp), "seed": cfg.seed, **more}
+
+
+def standin_trunk(cfg: Config) -> dict:
+    """The ImageNet stand-in: the trunk after the synthetic-texture orientation task (cached). Returns
+    ``{"state": trunk state dict, "accuracy": held-out accuracy (chance 0.25)}``."""
+    s = cfg.standin
+    path = result_cache.entry(Path(cfg.cache_dir) / "fundus_foundation" / "standin", _key(cfg, standin=dict(s)))
+
+    def compute() -> dict:
+        seed_everything(cfg.seed + 7)
+        x, y = synthetic_textures(s.n, (s.size, s.size), seed=cfg.seed + 7)
+        xv, yv = synthetic_textures(max(s.n // 8, 16), (s.size, s.size), seed=cfg.seed + 8)
+        model = create_model("foundation_resnet", backbone=cfg.backbone, num_classes=len(ORIENTATIONS))
+        dls = tensor_dls(x, y, xv, yv, bs=s.bs, device=cfg.device, drop_last=True)
+        learn = make_learner(dls, model, nn.CrossEntropyLoss(), cfg, lr=s.lr,
+                             metrics=[lambda p, t: (p.argmax(1) == t).float().mean()])
+        with fitting("ImageNet stand-in (synthetic textures)"):
+            learn.fit_one_cycle(s.epochs, s.lr)
+        return {"state": model.trunk_state(), "accuracy": float(learn.recorder.values[-1][-1])}
+
+    return result_cache.cached(path, compute)
+
+
+def imagenet_trunk(cfg: Config) -> dict[str, torch.Tensor]:
+    """ImageNet weights of the trunk (timm, ``full``) or the stand-in's (``cfg.imagenet == "standin"``)."""
+    if cfg.imagenet == "standin":
+        return standin_trunk(cfg)["state"]
+    return create_model("foundation_resnet", backbone=cfg.imagenet, pretrained=True).trunk_state()
+
+
+def new_model(cfg: Config, trunk: dict[str, torch.Tensor] | None, num_classes: int = 2) -> FoundationResNet:
+    """A fresh network of the chapter's backbone, its trunk loaded from ``trunk`` (``None``: Scratch)."""
+    model = create_model("foundation_resnet", backbone=cfg.backbone, num_classes=num_classes)
+    if trunk is not None:
+        model.trunk.load_state_dict(trunk)
+    return model
+
+
+def fundus_trunk(cfg: Config, size: int, from_imagenet: bool) -> dict:
+    """The upstream normal-vs-abnormal model at ``size`` px, from scratch (Fundus) or ImageNet (ImageNet + Fundus).
+
+    Cached. Returns ``{"state": trunk state dict, "epochs": trained, "best_epoch", "test": DataFrame of the upstream
+    test split's labels and scores}`` (the test split is the upstream table's ``test`` patients, never trained on).
+    """
+    table = upstream_table(cfg)
+    up = cfg.upstream
+    key = _key(cfg, size=size, start="imagenet" if from_imagenet else "scratch", imagenet=cfg.imagenet,
+               upstream={k: v for k, v in up.items()}, rows=result_cache.row_digests(table),
+               standin=dict(cfg.standin) if from_imagenet and cfg.imagenet == "standin" else None)
+    path = result_cache.entry(Path(cfg.cache_dir) / "fundus_foundation" / "upstream", key)
+
+    def compute() -> dict:
+        x, y = pictures(table, size), table["abnormal"].to_numpy(int)
+        test = (table["split"] == "test").to_numpy()
+        train = np.flatnonzero(~test)
+        valid = train[patient_holdout(table["patient_id"].to_numpy()[train], up.valid_fraction, cfg.seed)]
+        fit = np.setdiff1d(train, valid)
+        seed_everything(cfg.seed + (17 if from_imagenet else 13))
+        model = new_model(cfg, imagenet_trunk(cfg) if from_imagenet else None)
+        dls = tensor_dls(x[fit], y[fit], x[valid], y[valid], bs=up.bs, device=cfg.device, drop_last=True,
+                         augment=albumentations_batch(augmentation(cfg)))
+        best = BestCheckpoint(every=1)
+        learn = make_learner(dls, model, nn.CrossEntropyLoss(), cfg, lr=up.lr, wd=up.wd,
+                             cbs=[best, EarlyStoppingCallback(monitor="valid_loss", patience=up.patience)])
+        name = "ImageNet + Fundus" if from_imagenet else "Fundus"
+        with fitting(f"upstream {name} at {size} px"):
+            learn.fit(up.epochs, up.lr)
+        scores = predict_batches(model, x[test], bs=64, device=cfg.device, activation=lambda t: t.softmax(1)[:, 1])
+        frame = pd.DataFrame({"image_id": table["image_id"].to_numpy()[test], "abnormal": y[test], "score": scores})
+        return {"state": model.trunk_state(), "epochs": len(learn.recorder.values), "best_epoch": best.best_epoch,
+                "test": frame}
+
+    return result_cache.cached(path, compute)
+
+
+def trunk(init: str, cfg: Config, size: int) -> dict[str, torch.Tensor] | None:
+    """The trunk state of initialisation ``init`` (one of :data:`INITS`) for pictures of ``size`` px."""
+    if init not in INITS:
+        raise ValueError(f"unknown initialisation {init!r}; choose one of {INITS}")
+    if init == "Scratch":
+        return None
+    if init == "ImageNet":
+        return imagenet_trunk(cfg)
+    return fundus_trunk(cfg, size, from_imagenet=init == "ImageNet + Fundus")["state"]
+
+
+def upstream_summary(cfg: Config) -> pd.DataFrame:
+    """Per resolution and upstream model: epochs, best epoch, and the AUC [DeLong 95 % CI] on the upstream test split."""
+    rows = []
+    for size in cfg.resolutions:
+        for from_imagenet in (False, True):
+            r = fundus_trunk(cfg, size, from_imagenet)
+            auc, lo, hi = delong_ci(r["test"]["abnormal"].to_numpy(), r["test"]["score"].to_numpy())
+            rows.append({"resolution": size, "model": "ImageNet + Fundus" if from_imagenet else "Fundus",
+                         "epochs": r["epochs"], "best epoch": r["best_epoch"], "test pictures": len(r["test"]),
+                         "abnormal": int(r["test"]["abnormal"].sum()), "AUC [95% CI]": f"{auc:.3f} [{lo:.3f}, {hi:.3f}]",
+                         "auc": auc})
+    return pd.DataFrame(rows)
+
+
+def upstream_bars(cfg: Config) -> list[Bar]:
+    """Per resolution and upstream model: its AUC on the upstream test split vs chance (a constant score, the
+    prevalence baseline: AUC 0.5), stratified paired bootstrap on the same pictures."""
+    out = []
+    for size in cfg.resolutions:
+        for from_imagenet in (False, True):
+            test = fundus_trunk(cfg, size, from_imagenet)["test"]
+            name = "ImageNet + Fundus" if from_imagenet else "Fundus"
+            out.append(paired_auc(f"upstream {name} at {size} px: abnormal AUC vs chance", test["abnormal"].to_numpy(),
+                                  test["score"].to_numpy()))
+    return out
