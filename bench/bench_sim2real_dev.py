@@ -53,7 +53,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", nargs="+", choices=list(CANDIDATES), default=list(CANDIDATES))
     args = parser.parse_args()
-    rows = [measure(task, o) for task in args.task for o in CANDIDATES[task]]
+    rows = []
+    for task in args.task:
+        for overrides in CANDIDATES[task]:
+            rows.append(measure(task, overrides))
+            print("DONE", rows[-1], flush=True)  # each candidate takes minutes: say so as it finishes
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(pd.DataFrame(rows).round(4).to_string(index=False))
 
