@@ -139,7 +139,7 @@ def fundus_trunk(cfg: Config, size: int, from_imagenet: bool) -> dict:
     table = upstream_table(cfg)
     up = cfg.upstream
     key = _key(cfg, size=size, start="imagenet" if from_imagenet else "scratch", imagenet=cfg.imagenet,
-               upstream={k: v for k, v in up.items()}, rows=result_cache.row_digests(table),
+               upstream=dict(up), rows=result_cache.row_digests(table),
                standin=dict(cfg.standin) if from_imagenet and cfg.imagenet == "standin" else None)
     path = result_cache.entry(Path(cfg.cache_dir) / "fundus_foundation" / "upstream", key)
 

@@ -36,6 +36,12 @@ from . import register_model
 HIDDEN = 512  # the authors' head width
 
 
+def authors_head(features: int, num_classes: int, hidden: int = HIDDEN) -> nn.Sequential:
+    """The authors' head: ``Linear(features, hidden) -> BatchNorm1d -> ReLU -> Linear(hidden, num_classes)``."""
+    return nn.Sequential(nn.Linear(features, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True),
+                         nn.Linear(hidden, num_classes))
+
+
 class FoundationResNet(nn.Module):
     """timm ResNet trunk -> global average pooling -> the authors' two-layer head: ``N x num_classes`` logits.
 
@@ -49,8 +55,7 @@ class FoundationResNet(nn.Module):
         self.backbone_name = backbone
         self.trunk = timm.create_model(backbone, pretrained=pretrained, num_classes=0, in_chans=in_chans)
         self.feature_dim = int(self.trunk.num_features)
-        self.head = nn.Sequential(nn.Linear(self.feature_dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True),
-                                  nn.Linear(hidden, num_classes))
+        self.head = authors_head(self.feature_dim, num_classes, hidden)
         cfg = self.trunk.pretrained_cfg
         self.register_buffer("mean", torch.tensor(cfg["mean"], dtype=torch.float32).view(1, -1, 1, 1))
         self.register_buffer("std", torch.tensor(cfg["std"], dtype=torch.float32).view(1, -1, 1, 1))
@@ -78,9 +83,7 @@ class FoundationResNet(nn.Module):
 
     def new_head(self, num_classes: int) -> "FoundationResNet":
         """Replace the head (same shape as the authors') for a downstream task of ``num_classes`` outputs."""
-        hidden = self.head[0].out_features
-        self.head = nn.Sequential(nn.Linear(self.feature_dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(inplace=True),
-                                  nn.Linear(hidden, num_classes)).to(self.mean.device)
+        self.head = authors_head(self.feature_dim, num_classes, self.head[0].out_features).to(self.mean.device)
         return self
 
     def trunk_state(self) -> dict[str, torch.Tensor]:
