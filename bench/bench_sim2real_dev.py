@@ -38,16 +38,14 @@ def measure(task: str, overrides: dict) -> dict:
     row = {"task": task, "overrides": ", ".join(f"{k}={v}" for k, v in overrides.items())}
     if task == "cup":
         scores = sim2real_cup.run(cfg, sets=sim2real_cup.DEV_SETS).scores
-        n = len(scores)
         row["dev Dice"] = scores["cup dice"].mean()
         row["cup prior Dice"] = scores["cup prior dice"].mean()
         if scores["glaucoma"].notna().all():
             row["glaucoma AUC"] = delong_ci(scores["glaucoma"].astype(int).to_numpy(), scores["vcdr"].to_numpy())[0]
     else:
         scores = sim2real.run(task, cfg, sets=sim2real.DEV_SETS[task]).scores
-        n = len(scores)
         row["dev Dice"] = scores["dice"].mean()
-    row.update({"images": n, "s": round(time.perf_counter() - start)})
+    row.update({"images": len(scores), "s": round(time.perf_counter() - start)})
     return row
 
 
