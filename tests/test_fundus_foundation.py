@@ -1,4 +1,4 @@
-"""The fundus foundation-model chapter: the screening twin, the upstream pretraining and its cache."""
+"""The fundus foundation-model chapter: the screening twin, the upstream pretraining, its cache, the linear probe."""
 from __future__ import annotations
 
 import albumentations as A
@@ -7,11 +7,14 @@ import pytest
 import torch
 
 from fundus_utils import config, data
-from fundus_utils.fundus_foundation import upstream
+from fundus_utils.fundus_foundation import downstream, upstream
 from fundus_utils.train.loaders import albumentations_batch
 
-TINY = {"upstream.twin.n": 60, "upstream.twin.size": 32, "upstream.epochs": 1, "upstream.bs": 16,
-        "standin.n": 64, "standin.size": 32, "standin.epochs": 1, "standin.bs": 16, "resolutions": [32]}
+# one tiny twin shared by the upstream and downstream tasks, as in smoke (its test patients are downstream)
+_TWIN = {"n": 90, "size": 32, "seed": 5, "devices": ["canon"], "split_fractions": [0.5, 0.0, 0.5]}
+TINY = {"upstream.twin": _TWIN, "downstream.twin": _TWIN, "downstream.folds": 2, "downstream.lp.epochs": 3,
+        "upstream.epochs": 1, "upstream.bs": 16, "standin.n": 64, "standin.size": 32, "standin.epochs": 1,
+        "standin.bs": 16, "resolutions": [16, 32]}
 
 
 def test_screening_twin_is_abnormal_exactly_when_an_eye_has_findings():
@@ -41,6 +44,10 @@ def test_inits_and_the_upstream_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
     cfg = config.load("fundus_foundation", "smoke", **TINY)
     assert upstream.trunk("Scratch", cfg, 32) is None
+    assert upstream.training_sizes(cfg) == [32]          # smoke: one upstream model, at the top rung
+    assert upstream.training_size(cfg, 16) == 32
+    with pytest.raises(ValueError, match="not a rung"):
+        upstream.training_size(cfg, 24)
     assert "stand-in" in upstream.imagenet_label(cfg)
     first = upstream.fundus_trunk(cfg, 32, from_imagenet=True)
     again = upstream.fundus_trunk(cfg, 32, from_imagenet=True)   # read back (weights_only) from the cache
@@ -53,3 +60,53 @@ def test_inits_and_the_upstream_cache(tmp_path, monkeypatch):
     assert any(not torch.equal(scratch[k], first["state"][k]) for k in scratch)
     with pytest.raises(ValueError, match="unknown initialisation"):
         upstream.trunk("CLIP", cfg, 32)
+
+
+def test_full_profile_names_what_the_downstream_set_must_be():
+    cfg = config.load("fundus_foundation", "full", device="cpu")
+    with pytest.raises(ValueError, match="downstream set"):
+        downstream.downstream_table(cfg)
+
+
+def test_downstream_rows_are_the_upstream_test_patients_in_stratified_folds(tmp_path, monkeypatch):
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    cfg = config.load("fundus_foundation", "smoke", **TINY)
+    table = downstream.downstream_table(cfg)
+    up = upstream.upstream_table(cfg)
+    assert set(table["image_id"]) == set(up.loc[up["split"] == "test", "image_id"])
+    assert not set(table["patient_id"]) & set(up.loc[up["split"] != "test", "patient_id"])
+    assert set(table["cv_fold"]) == {0, 1}
+    assert (table.groupby("patient_id")["cv_fold"].nunique() == 1).all()     # a patient stays in one fold
+    leaky = config.load("fundus_foundation", "smoke", **{**TINY, "downstream.split": None})
+    with pytest.raises(ValueError, match="share .* patients with the upstream"):
+        downstream.downstream_table(leaky)
+
+
+def test_linear_probe_scores_every_picture_out_of_fold_on_batch_independent_features(tmp_path, monkeypatch):
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    cfg = config.load("fundus_foundation", "smoke", **TINY)
+    table = downstream.downstream_table(cfg)
+    oof = downstream.linear_probe("Fundus", cfg, 16, table)
+    assert list(oof["image_id"]) == list(table["image_id"])
+    assert np.isfinite(oof["score"]).all() and oof["score"].between(0, 1).all()
+    # the frozen trunk's BatchNorm uses its running statistics: a picture's features do not depend on its batch
+    x = upstream.pictures(table, 16)
+    whole, part = downstream.trunk_features("Fundus", cfg, 16, x), downstream.trunk_features("Fundus", cfg, 16, x[:5])
+    assert np.allclose(whole[:5], part, atol=1e-5)
+    assert oof.equals(downstream.linear_probe("Fundus", cfg, 16, table))       # read back from the cache
+
+
+def test_table1_has_every_init_and_rung_and_a_p_value_against_the_best(monkeypatch, tmp_path):
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    cfg = config.load("fundus_foundation", "smoke", **TINY)
+    table, oofs = downstream.table1(cfg)
+    assert len(table) == len(upstream.INITS) * 2 and set(oofs) == {(i, s) for i in upstream.INITS for s in (16, 32)}
+    for _, rung in table.groupby("resolution"):
+        assert rung["best"].sum() == 1
+        assert rung.loc[rung["best"], "DeLong p vs best"].isna().all()
+        assert rung.loc[~rung["best"], "DeLong p vs best"].between(0, 1).all()
+    assert any("stand-in" in name for name in table["initialisation"])
+    bars = downstream.downstream_bars(oofs, cfg)
+    assert len(bars) == len(oofs) and all(b.n == len(next(iter(oofs.values()))) for b in bars)
+    with pytest.raises(ValueError, match="not built yet"):
+        downstream.table1(cfg, protocol="FT")

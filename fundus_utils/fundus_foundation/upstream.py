@@ -11,10 +11,12 @@ Upstream training follows the paper (Methods): ResNet trunk with the authors' he
 cross-entropy, Adam (beta1 0.9) with L2 weight decay ``wd``, batch 32, horizontal flip, greyscale,
 blur and CLAHE augmentations (albumentations), up to ``epochs`` with early stopping on the loss of
 held-out patients (``valid_fraction``), keeping the best epoch's weights. The learning rate is
-constant (the paper states none). One upstream model per resolution of the ladder, as the paper
-releases one per resolution. Trunks are cached as tensors-only state dicts in the result cache
-(keyed by the upstream table's rows, every setting, the device and the library), so the downstream
-notebooks reuse what notebook 01 trained.
+constant (the paper states no schedule); the CPU profiles use a one-cycle schedule instead. One
+upstream model per resolution of the ladder, as the paper releases one per resolution (smoke:
+one at the top rung, reused by every rung; ``per_resolution``). Trunks are cached as
+tensors-only state dicts in the result cache (keyed by the upstream table's rows, every
+setting, the device and the library), so the downstream notebooks reuse what the upstream
+notebook trained.
 """
 from __future__ import annotations
 
@@ -49,17 +51,27 @@ def imagenet_label(cfg: Config) -> str:
     return "ImageNet" if cfg.imagenet != "standin" else "ImageNet (stand-in: synthetic textures)"
 
 
+def init_label(init: str, cfg: Config) -> str:
+    """How tables name initialisation ``init`` in this profile: "ImageNet" becomes "ImageNet stand-in" there."""
+    return init.replace("ImageNet", "ImageNet stand-in") if cfg.imagenet == "standin" else init
+
+
 def source(cfg: Config) -> str:
     """The upstream set for provenance lines: its dataset name and, for a twin, its parameters."""
     up = cfg.upstream
     return f"{up.dataset} {dict(up.twin)}" if up.twin else str(up.dataset)
 
 
-def asserted(bars_: list[Bar], cfg: Config) -> list[bool]:
-    """Which upstream bars are asserted: those at the resolutions named by ``cfg.upstream.asserted_sizes``
-    (None: all)."""
-    sizes = cfg.upstream.asserted_sizes
-    return [sizes is None or any(f" at {s} px:" in b.name for s in sizes) for b in bars_]
+def training_size(cfg: Config, size: int) -> int:
+    """The resolution the upstream model used at rung ``size`` was trained at (``size``, or the top rung)."""
+    if size not in cfg.resolutions:
+        raise ValueError(f"{size} px is not a rung of the ladder {tuple(cfg.resolutions)}")
+    return size if cfg.upstream.per_resolution else max(cfg.resolutions)
+
+
+def training_sizes(cfg: Config) -> list[int]:
+    """The resolutions at which upstream models are trained, ascending."""
+    return sorted({training_size(cfg, s) for s in cfg.resolutions})
 
 
 def upstream_table(cfg: Config) -> pd.DataFrame:
@@ -133,11 +145,13 @@ def new_model(cfg: Config, trunk: dict[str, torch.Tensor] | None, num_classes: i
 def fundus_trunk(cfg: Config, size: int, from_imagenet: bool) -> dict:
     """The upstream normal-vs-abnormal model at ``size`` px, from scratch (Fundus) or ImageNet (ImageNet + Fundus).
 
-    Cached. Returns ``{"state": trunk state dict, "epochs": trained, "best_epoch", "test": DataFrame of the upstream
+    ``size`` is a rung of the ladder; the model is trained at :func:`training_size`. Cached. Returns
+    ``{"state": trunk state dict, "epochs": trained, "best_epoch", "test": DataFrame of the upstream
     test split's labels and scores}`` (the test split is the upstream table's ``test`` patients, never trained on).
     """
     table = upstream_table(cfg)
     up = cfg.upstream
+    size = training_size(cfg, size)
     key = _key(cfg, size=size, start="imagenet" if from_imagenet else "scratch", imagenet=cfg.imagenet,
                upstream=dict(up), rows=result_cache.row_digests(table),
                standin=dict(cfg.standin) if from_imagenet and cfg.imagenet == "standin" else None)
@@ -154,11 +168,16 @@ def fundus_trunk(cfg: Config, size: int, from_imagenet: bool) -> dict:
         dls = tensor_dls(x[fit], y[fit], x[valid], y[valid], bs=up.bs, device=cfg.device, drop_last=True,
                          augment=albumentations_batch(augmentation(cfg)))
         best = BestCheckpoint(every=1)
-        learn = make_learner(dls, model, nn.CrossEntropyLoss(), cfg, lr=up.lr, wd=up.wd,
-                             cbs=[best, EarlyStoppingCallback(monitor="valid_loss", patience=up.patience)])
+        stop = [] if up.patience is None else [EarlyStoppingCallback(monitor="valid_loss", patience=up.patience)]
+        learn = make_learner(dls, model, nn.CrossEntropyLoss(), cfg, lr=up.lr, wd=up.wd, cbs=[best, *stop])
         name = "ImageNet + Fundus" if from_imagenet else "Fundus"
         with fitting(f"upstream {name} at {size} px"):
-            learn.fit(up.epochs, up.lr)
+            if up.schedule == "one_cycle":
+                learn.fit_one_cycle(up.epochs, up.lr)
+            elif up.schedule == "constant":
+                learn.fit(up.epochs, up.lr)
+            else:
+                raise ValueError(f"upstream.schedule must be 'constant' or 'one_cycle', got {up.schedule!r}")
         scores = predict_batches(model, x[test], bs=64, device=cfg.device, activation=lambda t: t.softmax(1)[:, 1])
         frame = pd.DataFrame({"image_id": table["image_id"].to_numpy()[test], "abnormal": y[test], "score": scores})
         return {"state": model.trunk_state(), "epochs": len(learn.recorder.values), "best_epoch": best.best_epoch,
@@ -181,7 +200,7 @@ def trunk(init: str, cfg: Config, size: int) -> dict[str, torch.Tensor] | None:
 def upstream_summary(cfg: Config) -> pd.DataFrame:
     """Per resolution and upstream model: epochs, best epoch, and the AUC [DeLong 95 % CI] on the upstream test split."""
     rows = []
-    for size in cfg.resolutions:
+    for size in training_sizes(cfg):
         for from_imagenet in (False, True):
             r = fundus_trunk(cfg, size, from_imagenet)
             auc, lo, hi = delong_ci(r["test"]["abnormal"].to_numpy(), r["test"]["score"].to_numpy())
@@ -196,7 +215,7 @@ def upstream_bars(cfg: Config) -> list[Bar]:
     """Per resolution and upstream model: its AUC on the upstream test split vs chance (a constant score, the
     prevalence baseline: AUC 0.5), stratified paired bootstrap on the same pictures."""
     out = []
-    for size in cfg.resolutions:
+    for size in training_sizes(cfg):
         for from_imagenet in (False, True):
             test = fundus_trunk(cfg, size, from_imagenet)["test"]
             name = "ImageNet + Fundus" if from_imagenet else "Fundus"

@@ -1,0 +1,163 @@
+"""The downstream abnormality task of Table 1: the four initialisations under linear probing, 5-fold CV.
+
+The paper (Methods, "Evaluation via various conditions of downstream task") scores normal vs
+abnormal classification by five-fold cross-validation with AUC, and compares initialisations
+with DeLong's test. Our reading where it is silent:
+
+* folds are patient-level and stratified by the label (:func:`fundus_utils.data.splits.patient_folds`);
+* **linear probing** trains the authors' head on the frozen trunk's pooled features. With the
+  trunk frozen and its BatchNorm in eval mode (:meth:`FoundationResNet.linear_probe`) those
+  features do not depend on the head, so they are computed once per initialisation and
+  resolution and the head is trained on them, full batch (no augmentation downstream);
+* Table 1 reports the mean ± SD of the five folds' AUCs, as the paper; the DeLong test compares
+  two initialisations on the pooled out-of-fold scores of the same pictures (every picture is
+  scored once, by the fold model that never saw it).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from .. import data
+from ..config import Config
+from ..data.splits import patient_folds
+from ..evaluation import delong_ci, delong_test
+from ..evaluation.bars import Bar, paired_auc
+from ..evaluation.stats import auc_rank
+from ..models.foundation_resnet import authors_head
+from ..seed import seed_everything
+from ..train import predict_batches, result_cache
+from . import upstream
+from .upstream import INITS, pictures
+
+
+def downstream_table(cfg: Config) -> pd.DataFrame:
+    """The downstream rows (column ``abnormal``) with a patient-level, label-stratified ``cv_fold``.
+
+    When the downstream set is the upstream twin (smoke/real), its rows are the upstream test
+    patients; a patient who also trained the upstream model raises (that would leak).
+    """
+    down = cfg.downstream
+    if down.dataset is None:
+        raise ValueError("the full profile needs your downstream set: a registered dataset whose table has an "
+                         "'abnormal' column; pass overrides={'downstream.dataset': '<name>'}")
+    table = data.open_dataset(down.dataset, cfg.data_root, **(down.twin or {}))
+    if "abnormal" not in table:
+        raise ValueError(f"downstream dataset {down.dataset!r} has no 'abnormal' column (1 = abnormal, 0 = normal)")
+    if down.split is not None:
+        table = table[table["split"] == down.split].reset_index(drop=True)
+    if down.dataset == cfg.upstream.dataset and dict(down.twin or {}) == dict(cfg.upstream.twin or {}):
+        up = upstream.upstream_table(cfg)
+        leaked = set(table["patient_id"]) & set(up.loc[up["split"] != "test", "patient_id"])
+        if leaked:
+            raise ValueError(f"downstream rows of {down.dataset!r} share {len(leaked)} patients with the upstream "
+                             f"training rows (e.g. {sorted(leaked)[:3]}); use its test split (downstream.split='test')")
+    table = table.copy()
+    table["cv_fold"] = patient_folds(table, down.folds, cfg.seed, stratify="abnormal").to_numpy()
+    return table
+
+
+def trunk_features(init: str, cfg: Config, size: int, x: np.ndarray) -> np.ndarray:
+    """Pooled features (``N x F``) of pictures ``x`` (uint8 ``N x 3 x size x size``) by ``init``'s frozen trunk."""
+    model = upstream.new_model(cfg, upstream.trunk(init, cfg, size)).linear_probe()
+    return predict_batches(_Features(model), x, bs=64, device=cfg.device, activation=None)
+
+
+class _Features(nn.Module):
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model.features(x)
+
+
+def fit_head(features: np.ndarray, y: np.ndarray, cfg: Config, seed: int) -> nn.Module:
+    """The authors' head trained on frozen features: Adam, full batch, ``cfg.downstream.lp`` (lr, wd, epochs).
+
+    A plain loop: the head has 66 000 parameters (narrow trunk) and one batch, so a fastai
+    Learner's per-epoch machinery would cost more than the training.
+    """
+    lp = cfg.downstream.lp
+    seed_everything(seed)
+    head = authors_head(features.shape[1], 2)
+    x, t = torch.from_numpy(np.asarray(features, np.float32)), torch.from_numpy(np.asarray(y, np.int64))
+    opt = torch.optim.Adam(head.parameters(), lr=lp.lr, weight_decay=lp.wd, foreach=True)
+    loss_func = nn.CrossEntropyLoss()
+    head.train()
+    for _ in range(lp.epochs):
+        opt.zero_grad()
+        loss_func(head(x), t).backward()
+        opt.step()
+    return head.eval()
+
+
+def linear_probe(init: str, cfg: Config, size: int, table: pd.DataFrame | None = None,
+                 rows: list[str] | None = None) -> pd.DataFrame:
+    """Out-of-fold scores of ``init`` under linear probing at ``size`` px: image_id, cv_fold, abnormal, score.
+
+    ``table``: :func:`downstream_table`, ``rows`` its :func:`~fundus_utils.train.result_cache.row_digests`
+    (computed when not given; pass them when probing many initialisations). Cached, keyed by the
+    downstream rows, every setting and the upstream key's ingredients.
+    """
+    table = downstream_table(cfg) if table is None else table
+    rows = result_cache.row_digests(table) if rows is None else rows
+    key = upstream._key(cfg, init=init, size=size, imagenet=cfg.imagenet, upstream=dict(cfg.upstream),
+                        standin=dict(cfg.standin), downstream=dict(cfg.downstream), rows=rows)
+    path = result_cache.entry(Path(cfg.cache_dir) / "fundus_foundation" / "linear_probe", key)
+
+    def compute() -> pd.DataFrame:
+        y, folds = table["abnormal"].to_numpy(int), table["cv_fold"].to_numpy()
+        feats = trunk_features(init, cfg, size, pictures(table, size))
+        scores = np.full(len(table), np.nan)
+        for k in range(cfg.downstream.folds):
+            held = folds == k
+            head = fit_head(feats[~held], y[~held], cfg, seed=cfg.seed * 100 + k)
+            with torch.no_grad():
+                scores[held] = head(torch.from_numpy(feats[held].astype(np.float32))).softmax(1)[:, 1].numpy()
+        return pd.DataFrame({"image_id": table["image_id"], "cv_fold": folds, "abnormal": y, "score": scores})
+
+    return result_cache.cached(path, compute)
+
+
+def fold_aucs(oof: pd.DataFrame) -> np.ndarray:
+    """AUC of each CV fold's held-out pictures."""
+    return np.array([float(auc_rank(g["abnormal"].to_numpy(), g["score"].to_numpy()))
+                     for _, g in oof.groupby("cv_fold")])
+
+
+def table1(cfg: Config, protocol: str = "LP") -> tuple[pd.DataFrame, dict]:
+    """Table 1 for one protocol: per resolution and initialisation, mean ± SD of the fold AUCs, the pooled
+    out-of-fold AUC [DeLong 95 % CI], and DeLong's two-sided p against the best initialisation at that
+    resolution (by pooled AUC). Returns the table and the out-of-fold frames keyed ``(init, size)``."""
+    if protocol != "LP":
+        raise ValueError(f"protocol {protocol!r} is not built yet (linear probing: 'LP')")
+    table = downstream_table(cfg)
+    rows = result_cache.row_digests(table)
+    oofs = {(init, size): linear_probe(init, cfg, size, table, rows) for size in cfg.resolutions for init in INITS}
+    rows = []
+    for size in cfg.resolutions:
+        pooled = {init: delong_ci(oofs[init, size]["abnormal"].to_numpy(), oofs[init, size]["score"].to_numpy())
+                  for init in INITS}
+        best = max(INITS, key=lambda i: pooled[i][0])
+        for init in INITS:
+            o, folds = oofs[init, size], fold_aucs(oofs[init, size])
+            p = np.nan if init == best else delong_test(o["abnormal"].to_numpy(), o["score"].to_numpy(),
+                                                        oofs[best, size]["score"].to_numpy())["p"]
+            auc, lo, hi = pooled[init]
+            rows.append({"protocol": protocol, "resolution": size, "initialisation": upstream.init_label(init, cfg),
+                         "AUC mean ± SD (folds)": f"{folds.mean():.3f} ± {folds.std(ddof=1):.3f}",
+                         "pooled AUC [95% CI]": f"{auc:.3f} [{lo:.3f}, {hi:.3f}]", "best": init == best,
+                         "DeLong p vs best": p, "mean": folds.mean(), "sd": folds.std(ddof=1)})
+    return pd.DataFrame(rows), oofs
+
+
+def downstream_bars(oofs: dict, cfg: Config, protocol: str = "LP") -> list[Bar]:
+    """Per initialisation and resolution: pooled out-of-fold AUC vs a prevalence-only score (AUC 0.5),
+    stratified paired bootstrap on the same pictures."""
+    return [paired_auc(f"{protocol} {init} at {size} px: abnormal AUC vs prevalence", o["abnormal"].to_numpy(),
+                       o["score"].to_numpy()) for (init, size), o in oofs.items()]
