@@ -13,6 +13,7 @@ from fundus_utils.train.loaders import albumentations_batch
 # one tiny twin shared by the upstream and downstream tasks, as in smoke (its test patients are downstream)
 _TWIN = {"n": 90, "size": 32, "seed": 5, "devices": ["canon"], "split_fractions": [0.5, 0.0, 0.5]}
 TINY = {"upstream.twin": _TWIN, "downstream.twin": _TWIN, "downstream.folds": 2, "downstream.lp.epochs": 3,
+        "downstream.ft.epochs": 1, "downstream.ft.bs": 8,
         "upstream.epochs": 1, "upstream.bs": 16, "standin.n": 64, "standin.size": 32, "standin.epochs": 1,
         "standin.bs": 16, "resolutions": [16, 32]}
 
@@ -86,14 +87,26 @@ def test_linear_probe_scores_every_picture_out_of_fold_on_batch_independent_feat
     monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
     cfg = config.load("fundus_foundation", "smoke", **TINY)
     table = downstream.downstream_table(cfg)
-    oof = downstream.linear_probe("Fundus", cfg, 16, table)
+    oof = downstream.out_of_fold("LP", "Fundus", cfg, 16, table)
     assert list(oof["image_id"]) == list(table["image_id"])
     assert np.isfinite(oof["score"]).all() and oof["score"].between(0, 1).all()
     # the frozen trunk's BatchNorm uses its running statistics: a picture's features do not depend on its batch
     x = upstream.pictures(table, 16)
     whole, part = downstream.trunk_features("Fundus", cfg, 16, x), downstream.trunk_features("Fundus", cfg, 16, x[:5])
     assert np.allclose(whole[:5], part, atol=1e-5)
-    assert oof.equals(downstream.linear_probe("Fundus", cfg, 16, table))       # read back from the cache
+    assert oof.equals(downstream.out_of_fold("LP", "Fundus", cfg, 16, table))   # read back from the cache
+
+
+def test_fine_tuning_scores_every_picture_out_of_fold_and_starts_from_the_init(tmp_path, monkeypatch):
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    cfg = config.load("fundus_foundation", "smoke", **TINY)
+    table = downstream.downstream_table(cfg)
+    oof = downstream.out_of_fold("FT", "ImageNet", cfg, 16, table)
+    assert list(oof["image_id"]) == list(table["image_id"])
+    assert np.isfinite(oof["score"]).all() and oof["score"].between(0, 1).all()
+    assert not oof["score"].equals(downstream.out_of_fold("LP", "ImageNet", cfg, 16, table)["score"])
+    with pytest.raises(ValueError, match="unknown protocol"):
+        downstream.out_of_fold("KNN", "ImageNet", cfg, 16, table)
 
 
 def test_table1_has_every_init_and_rung_and_a_p_value_against_the_best(monkeypatch, tmp_path):
@@ -108,5 +121,3 @@ def test_table1_has_every_init_and_rung_and_a_p_value_against_the_best(monkeypat
     assert any("stand-in" in name for name in table["initialisation"])
     bars = downstream.downstream_bars(oofs, cfg)
     assert len(bars) == len(oofs) and all(b.n == len(next(iter(oofs.values()))) for b in bars)
-    with pytest.raises(ValueError, match="not built yet"):
-        downstream.table1(cfg, protocol="FT")

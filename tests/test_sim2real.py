@@ -80,6 +80,9 @@ def test_seed_changes_training(tmp_path, cfg_for):
     # the cup notebook's stage 1 is this very network, read back from the result cache
     again = next(sim2real.twin_model("od", cfg_for(root, seed=5))[0].parameters()).detach().numpy()
     assert np.array_equal(again, wc)
+    # a cache hit reports what the training cost when it ran, not the time to read it back
+    hit = sim2real.run("od", cfg_for(root, seed=5))
+    assert hit.facts["train_s"] == runs[1].facts["train_s"] > 0
 
 
 @pytest.mark.parametrize("hw,score_size", [((584, 565), 256), ((960, 999), 300), ((512, 512), None)])

@@ -11,10 +11,11 @@ Map of the chapter (paper -> code; no notebook yet):
   ``synthetic-screening`` twin's train patients in ``smoke``/``real``;
 * the four initialisations: :data:`.upstream.INITS`, :func:`.upstream.trunk`;
 * the network, its head and linear probing: :mod:`fundus_utils.models.foundation_resnet`;
-* Table 1, linear probing: :mod:`.downstream` (:func:`.downstream.table1`): the abnormality task
-  on the twin's test patients (never seen upstream), patient-level stratified 5-fold CV, mean ±
-  SD of the fold AUCs, DeLong's test on the pooled out-of-fold scores against the best
-  initialisation, bars against a prevalence-only score.
+* Table 1, linear probing and fine-tuning: :mod:`.downstream` (:func:`.downstream.table1`,
+  :func:`.downstream.out_of_fold`): the abnormality task on the twin's test patients (never
+  seen upstream), patient-level stratified 5-fold CV, mean ± SD of the fold AUCs, DeLong's test
+  on the pooled out-of-fold scores against the best initialisation, bars against a
+  prevalence-only score.
 
 The upstream models do not yet learn enough within the smoke budget: trained on 576-672
 twin pictures at 48-64 px for 8-12 epochs (about 20-30 s each on 2 cores), *Fundus* reached an
@@ -22,7 +23,7 @@ upstream AUC of 0.56-0.58 and *ImageNet + Fundus* 0.61-0.69 on 360-500 held-out 
 linear probes 0.45-0.66 (``bench/bench_foundation_upstream.py`` measures the learning curve).
 A notebook standing on them would assert bars their intervals do not support.
 
-Not built yet (issue 15): fine-tuning (Table 1 FT), the notebooks, Fig. 2A-C (resolution
+Not built yet (issue 15): the notebooks, Fig. 2A-C (resolution
 curves, t-SNE and Grad-CAM, data fractions), external validation, multi-label downstream,
 vessel segmentation, and the real-image downstream study.
 """

@@ -1,4 +1,4 @@
-"""The downstream abnormality task of Table 1: the four initialisations under linear probing, 5-fold CV.
+"""The downstream abnormality task of Table 1: the four initialisations under linear probing and fine-tuning, 5-fold CV.
 
 The paper (Methods, "Evaluation via various conditions of downstream task") scores normal vs
 abnormal classification by five-fold cross-validation with AUC, and compares initialisations
@@ -8,7 +8,9 @@ with DeLong's test. Our reading where it is silent:
 * **linear probing** trains the authors' head on the frozen trunk's pooled features. With the
   trunk frozen and its BatchNorm in eval mode (:meth:`FoundationResNet.linear_probe`) those
   features do not depend on the head, so they are computed once per initialisation and
-  resolution and the head is trained on them, full batch (no augmentation downstream);
+  resolution and the head is trained on them, full batch (no augmentation);
+* **fine-tuning** trains the whole network from the initialisation per fold (one-cycle Adam,
+  random horizontal flips), keeping the epoch of lowest loss on held-out training patients;
 * Table 1 reports the mean ± SD of the five folds' AUCs, as the paper; the DeLong test compares
   two initialisations on the pooled out-of-fold scores of the same pictures (every picture is
   scored once, by the fold model that never saw it).
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import albumentations as A
 import numpy as np
 import pandas as pd
 import torch
@@ -24,13 +27,16 @@ from torch import nn
 
 from .. import data
 from ..config import Config
-from ..data.splits import patient_folds
+from ..data.splits import patient_folds, patient_holdout
 from ..evaluation import delong_ci, delong_test
 from ..evaluation.bars import Bar, paired_auc
 from ..evaluation.stats import auc_rank
 from ..models.foundation_resnet import authors_head
 from ..seed import seed_everything
-from ..train import predict_batches, result_cache
+from ..train import make_learner, predict_batches, result_cache, tensor_dls
+from ..train.checkpoint import BestCheckpoint
+from ..train.learner import fitting
+from ..train.loaders import albumentations_batch
 from . import upstream
 from .upstream import INITS, pictures
 
@@ -96,29 +102,68 @@ def fit_head(features: np.ndarray, y: np.ndarray, cfg: Config, seed: int) -> nn.
     return head.eval()
 
 
-def linear_probe(init: str, cfg: Config, size: int, table: pd.DataFrame | None = None,
-                 rows: list[str] | None = None) -> pd.DataFrame:
-    """Out-of-fold scores of ``init`` under linear probing at ``size`` px: image_id, cv_fold, abnormal, score.
+def _probe_scores(init: str, cfg: Config, size: int, x: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
+    """Linear probing: the head on the frozen trunk's features, one head per fold."""
+    feats = trunk_features(init, cfg, size, x)
+    scores = np.full(len(y), np.nan)
+    for k in range(cfg.downstream.folds):
+        held = folds == k
+        head = fit_head(feats[~held], y[~held], cfg, seed=cfg.seed * 100 + k)
+        with torch.no_grad():
+            scores[held] = head(torch.from_numpy(feats[held].astype(np.float32))).softmax(1)[:, 1].numpy()
+    return scores
+
+
+def _fine_tune_scores(init: str, cfg: Config, size: int, x: np.ndarray, y: np.ndarray, folds: np.ndarray,
+                      patients: np.ndarray) -> np.ndarray:
+    """Full fine-tuning: the whole network from ``init`` per fold (``cfg.downstream.ft``), with random
+    horizontal flips; the epoch of lowest loss on held-out training patients is kept."""
+    ft = cfg.downstream.ft
+    trunk = upstream.trunk(init, cfg, size)
+    scores = np.full(len(y), np.nan)
+    for k in range(cfg.downstream.folds):
+        train = np.flatnonzero(folds != k)
+        valid = train[patient_holdout(patients[train], ft.valid_fraction, cfg.seed + k)]
+        fit = np.setdiff1d(train, valid)
+        seed_everything(cfg.seed * 100 + k)
+        model = upstream.new_model(cfg, trunk)
+        dls = tensor_dls(x[fit], y[fit], x[valid], y[valid], bs=ft.bs, device=cfg.device, drop_last=True,
+                         augment=albumentations_batch(A.HorizontalFlip(p=0.5)))
+        learn = make_learner(dls, model, nn.CrossEntropyLoss(), cfg, lr=ft.lr, wd=ft.wd, cbs=[BestCheckpoint(every=1)])
+        with fitting(f"fine-tune {init} at {size} px, fold {k}"):
+            learn.fit_one_cycle(ft.epochs, ft.lr)
+        held = folds == k
+        scores[held] = predict_batches(model, x[held], bs=64, device=cfg.device,
+                                       activation=lambda t: t.softmax(1)[:, 1])
+    return scores
+
+
+PROTOCOLS = ("LP", "FT")
+
+
+def out_of_fold(protocol: str, init: str, cfg: Config, size: int, table: pd.DataFrame | None = None,
+                rows: list[str] | None = None) -> pd.DataFrame:
+    """Out-of-fold scores of ``init`` under ``protocol`` ("LP": linear probing, "FT": full fine-tuning) at
+    ``size`` px: image_id, cv_fold, abnormal, score (every picture scored once, by the model of the fold
+    that held it out).
 
     ``table``: :func:`downstream_table`, ``rows`` its :func:`~fundus_utils.train.result_cache.row_digests`
-    (computed when not given; pass them when probing many initialisations). Cached, keyed by the
+    (computed when not given; pass them when scoring many initialisations). Cached, keyed by the
     downstream rows, every setting and the upstream key's ingredients.
     """
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}; choose one of {PROTOCOLS}")
     table = downstream_table(cfg) if table is None else table
     rows = result_cache.row_digests(table) if rows is None else rows
-    key = upstream._key(cfg, init=init, size=size, imagenet=cfg.imagenet, upstream=dict(cfg.upstream),
-                        standin=dict(cfg.standin), downstream=dict(cfg.downstream), rows=rows)
-    path = result_cache.entry(Path(cfg.cache_dir) / "fundus_foundation" / "linear_probe", key)
+    key = upstream._key(cfg, protocol=protocol, init=init, size=size, imagenet=cfg.imagenet,
+                        upstream=dict(cfg.upstream), standin=dict(cfg.standin), downstream=dict(cfg.downstream),
+                        rows=rows)
+    path = result_cache.entry(Path(cfg.cache_dir) / "fundus_foundation" / "downstream", key)
 
     def compute() -> pd.DataFrame:
-        y, folds = table["abnormal"].to_numpy(int), table["cv_fold"].to_numpy()
-        feats = trunk_features(init, cfg, size, pictures(table, size))
-        scores = np.full(len(table), np.nan)
-        for k in range(cfg.downstream.folds):
-            held = folds == k
-            head = fit_head(feats[~held], y[~held], cfg, seed=cfg.seed * 100 + k)
-            with torch.no_grad():
-                scores[held] = head(torch.from_numpy(feats[held].astype(np.float32))).softmax(1)[:, 1].numpy()
+        y, folds, x = table["abnormal"].to_numpy(int), table["cv_fold"].to_numpy(), pictures(table, size)
+        scores = _probe_scores(init, cfg, size, x, y, folds) if protocol == "LP" else \
+            _fine_tune_scores(init, cfg, size, x, y, folds, table["patient_id"].to_numpy())
         return pd.DataFrame({"image_id": table["image_id"], "cv_fold": folds, "abnormal": y, "score": scores})
 
     return result_cache.cached(path, compute)
@@ -134,11 +179,10 @@ def table1(cfg: Config, protocol: str = "LP") -> tuple[pd.DataFrame, dict]:
     """Table 1 for one protocol: per resolution and initialisation, mean ± SD of the fold AUCs, the pooled
     out-of-fold AUC [DeLong 95 % CI], and DeLong's two-sided p against the best initialisation at that
     resolution (by pooled AUC). Returns the table and the out-of-fold frames keyed ``(init, size)``."""
-    if protocol != "LP":
-        raise ValueError(f"protocol {protocol!r} is not built yet (linear probing: 'LP')")
     table = downstream_table(cfg)
     rows = result_cache.row_digests(table)
-    oofs = {(init, size): linear_probe(init, cfg, size, table, rows) for size in cfg.resolutions for init in INITS}
+    oofs = {(init, size): out_of_fold(protocol, init, cfg, size, table, rows)
+            for size in cfg.resolutions for init in INITS}
     rows = []
     for size in cfg.resolutions:
         pooled = {init: delong_ci(oofs[init, size]["abnormal"].to_numpy(), oofs[init, size]["score"].to_numpy())

@@ -21,7 +21,8 @@ Keys
     downstream             the abnormality task of Table 1: ``dataset``/``twin`` and ``split`` (the rows used;
                            None: all), ``folds`` (patient-level CV, stratified by the label); ``lp``: the
                            linear probe's head training on the frozen trunk's features (Adam ``lr``, ``wd``,
-                           full-batch ``epochs``)
+                           full-batch ``epochs``); ``ft``: full fine-tuning (one-cycle Adam ``lr``, ``wd``,
+                           ``bs``, ``epochs``; ``valid_fraction`` of the training patients pick the best epoch)
     standin                the texture task of the ImageNet stand-in: ``n`` pictures at ``size`` px, ``epochs``,
                            ``lr``, ``bs``
 """
@@ -30,7 +31,8 @@ FULL = dict(
     upstream=dict(dataset=None, twin=None, valid_fraction=0.2, lr=1e-5, wd=1e-5, bs=32, epochs=100,
                   schedule="constant", patience=10, per_resolution=True,
                   augment=dict(hflip=0.5, grey=0.1, blur=0.1, clahe=0.1)),
-    downstream=dict(dataset=None, twin=None, split=None, folds=5, lp=dict(lr=3e-3, wd=1e-5, epochs=100)),
+    downstream=dict(dataset=None, twin=None, split=None, folds=5, lp=dict(lr=3e-3, wd=1e-5, epochs=100),
+                    ft=dict(lr=1e-4, wd=1e-5, bs=32, epochs=20, valid_fraction=0.1)),
     standin=dict(n=0, size=224, epochs=0, lr=0.0, bs=32),
 )
 
@@ -48,7 +50,8 @@ REAL = dict(
     backbone="resnet_narrow", imagenet="standin", resolutions=(64, 128, 256),
     upstream=dict(dataset="synthetic-screening", twin=dict(_TWIN, n=4000, size=256), lr=3e-3, bs=32, epochs=12,
                   schedule="one_cycle", patience=None),
-    downstream=dict(dataset="synthetic-screening", twin=dict(_TWIN, n=4000, size=256), split="test"),
+    downstream=dict(dataset="synthetic-screening", twin=dict(_TWIN, n=4000, size=256), split="test",
+                    ft=dict(lr=1e-3, epochs=8)),
     standin=dict(n=2000, size=64, epochs=6, lr=3e-3, bs=64),
 )
 
@@ -58,6 +61,7 @@ SMOKE = dict(
     backbone="resnet_narrow", imagenet="standin", resolutions=(32, 48, 64),
     upstream=dict(dataset="synthetic-screening", twin=dict(_TWIN, n=1200, size=64), lr=3e-3, bs=32, epochs=8,
                   schedule="one_cycle", patience=None, per_resolution=False),
-    downstream=dict(dataset="synthetic-screening", twin=dict(_TWIN, n=1200, size=64), split="test"),
+    downstream=dict(dataset="synthetic-screening", twin=dict(_TWIN, n=1200, size=64), split="test",
+                    ft=dict(lr=1e-3, epochs=4)),
     standin=dict(n=1000, size=48, epochs=3, lr=3e-3, bs=64),
 )

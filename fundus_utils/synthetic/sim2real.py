@@ -221,12 +221,15 @@ def _fit_settings(task: str, cfg: Config) -> dict:
                 bs=c.vessel_bs, valid_fraction=1e-9, seed=cfg.seed + SEED_OFFSET[task])
 
 
-def trained_model(task: str, cfg: Config, x: np.ndarray, y: np.ndarray, patients: np.ndarray, twin: str) -> nn.Module:
-    """The U-Net of ``task`` trained on the twin's images ``x`` and masks ``y`` (``twin``: its cache key).
+def trained_model(task: str, cfg: Config, x: np.ndarray, y: np.ndarray, patients: np.ndarray,
+                  twin: str) -> tuple[nn.Module, float]:
+    """The U-Net of ``task`` trained on the twin's images ``x`` and masks ``y`` (``twin``: its cache key), and the
+    wall-clock seconds its training took.
 
     Through the result cache (:mod:`fundus_utils.train.result_cache`, keyed by the twin, the
     training settings, the device and the library): the cup notebook reuses the disc network
-    this notebook trained. Only the state dict is stored, read back with ``weights_only=True``.
+    this notebook trained. The state dict and the training seconds are stored (read back with
+    ``weights_only=True``), so a cache hit reports what the training cost when it ran.
     """
     settings = _fit_settings(task, cfg)
     key = {"task": task, "twin": twin, "fit": settings, "device": str(cfg.device), "amp": bool(cfg.amp)}
@@ -234,20 +237,23 @@ def trained_model(task: str, cfg: Config, x: np.ndarray, y: np.ndarray, patients
 
     def compute() -> dict:
         seed_everything(settings["seed"])
+        start = time.perf_counter()
         with fitting(f"sim-to-real {task}"):
             learn = fit_segmenter(x, y, cfg, patients=patients, **settings)
-        return {k: v.detach().cpu() for k, v in learn.model.state_dict().items()}
+        return {"state": {k: v.detach().cpu() for k, v in learn.model.state_dict().items()},
+                "train_s": time.perf_counter() - start}
 
     model = create_model("unet", in_channels=x.shape[1], out_channels=1, width=settings["width"])
-    model.load_state_dict(result_cache.cached(path, compute))
-    return model.eval()
+    trained = result_cache.cached(path, compute)
+    model.load_state_dict(trained["state"])
+    return model.eval(), float(trained["train_s"])
 
 
 def twin_model(task: str, cfg: Config) -> tuple[nn.Module, str]:
     """:func:`trained_model` of ``task`` on its twin (drawn from ``cfg.seed + 1``, as :func:`run` does),
     and the twin's cache key."""
     x, y, _, patients, key = synthetic_set(task, cfg, seed=cfg.seed + 1)
-    return trained_model(task, cfg, x, y, patients, key), key
+    return trained_model(task, cfg, x, y, patients, key)[0], key
 
 
 def run(task: str, cfg: Config, limit: int | None = None, sets: list[tuple[str, str | None]] | None = None) -> TaskRun:
@@ -271,7 +277,7 @@ def run(task: str, cfg: Config, limit: int | None = None, sets: list[tuple[str, 
     x, y, fovs, patients, key = synthetic_set(task, cfg, seed=cfg.seed + 1)
     maps, baseline_facts = baseline_maps(task, y, fovs)
     made, made_cpu = time.perf_counter(), time.process_time()
-    model = trained_model(task, cfg, x, y, patients, key)
+    model, train_s = trained_model(task, cfg, x, y, patients, key)
     size = cfg.s2r.od_size if task == "od" else cfg.s2r.vessel_size
     del x
     trained, trained_cpu = time.perf_counter(), time.process_time()
@@ -293,7 +299,7 @@ def run(task: str, cfg: Config, limit: int | None = None, sets: list[tuple[str, 
         probs = predict_probabilities(model, real.x, cfg, bs=cfg.s2r.predict_bs[task])
         scores.append(score(probs, real, task, baselines=maps, score_size=score_size))
         rows.append({**s, "status": "scored", "images": len(real.image_ids)})
-    facts = {"twin": key, "n_synthetic": len(y), "render_s": made - start, "train_s": trained - made,
+    facts = {"twin": key, "n_synthetic": len(y), "render_s": made - start, "train_s": train_s,
              "test_s": time.perf_counter() - trained, "render_cpu_s": made_cpu - start_cpu,
              "train_cpu_s": trained_cpu - made_cpu, "test_cpu_s": time.process_time() - trained_cpu,
              "model": model, "score_size": score_size, **baseline_facts}
