@@ -121,3 +121,14 @@ def test_table1_has_every_init_and_rung_and_a_p_value_against_the_best(monkeypat
     assert any("stand-in" in name for name in table["initialisation"])
     bars = downstream.downstream_bars(oofs, cfg)
     assert len(bars) == len(oofs) and all(b.n == len(next(iter(oofs.values()))) for b in bars)
+
+
+def test_upstream_training_is_reproducible(tmp_path, monkeypatch):
+    """Two cold runs with one seed give the same trunk (albumentations' own generator is seeded too)."""
+    states = []
+    for run in ("a", "b"):
+        monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path / run))
+        cfg = config.load("fundus_foundation", "smoke", **{**TINY, "upstream.augment.hflip": 0.5,
+                                                           "upstream.augment.grey": 0.5})
+        states.append(upstream.fundus_trunk(cfg, 32, from_imagenet=False)["state"])
+    assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])

@@ -125,10 +125,12 @@ def _fine_tune_scores(init: str, cfg: Config, size: int, x: np.ndarray, y: np.nd
         train = np.flatnonzero(folds != k)
         valid = train[patient_holdout(patients[train], ft.valid_fraction, cfg.seed + k)]
         fit = np.setdiff1d(train, valid)
-        seed_everything(cfg.seed * 100 + k)
+        seed = cfg.seed * 100 + k
+        seed_everything(seed)
         model = upstream.new_model(cfg, trunk)
+        flips = A.Compose([A.HorizontalFlip(p=0.5)], seed=seed)  # albumentations' own generator, seeded
         dls = tensor_dls(x[fit], y[fit], x[valid], y[valid], bs=ft.bs, device=cfg.device, drop_last=True,
-                         augment=albumentations_batch(A.HorizontalFlip(p=0.5)))
+                         augment=albumentations_batch(flips))
         learn = make_learner(dls, model, nn.CrossEntropyLoss(), cfg, lr=ft.lr, wd=ft.wd, cbs=[BestCheckpoint(every=1)])
         with fitting(f"fine-tune {init} at {size} px, fold {k}"):
             learn.fit_one_cycle(ft.epochs, ft.lr)

@@ -128,6 +128,8 @@ def albumentations_batch(transform: Callable[..., dict]) -> Augment:
 
     The batch must hold pictures in [0, 1] (loaders without ``mean``/``std``: the model normalises);
     they are quantised to uint8 for the transform (CLAHE needs it) and returned as float in [0, 1].
+    albumentations 2 draws from its own generator, which ``seed_everything`` does not reach: build
+    the transform as ``A.Compose([...], seed=...)`` for a reproducible run.
     """
     def augment(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         pictures = (x.detach().clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
