@@ -15,7 +15,7 @@ _TWIN = {"n": 90, "size": 32, "seed": 5, "devices": ["canon"], "split_fractions"
 TINY = {"upstream.twin": _TWIN, "downstream.twin": _TWIN, "downstream.folds": 2, "downstream.lp.epochs": 3,
         "downstream.ft.epochs": 1, "downstream.ft.bs": 8,
         "upstream.epochs": 1, "upstream.bs": 16, "standin.n": 64, "standin.size": 32, "standin.epochs": 1,
-        "standin.bs": 16, "resolutions": [16, 32]}
+        "standin.bs": 16, "resolutions": [16, 32], "asserted_resolutions": [32], "downstream.ft.resolutions": None}
 
 
 def test_screening_twin_is_abnormal_exactly_when_an_eye_has_findings():
@@ -25,6 +25,15 @@ def test_screening_twin_is_abnormal_exactly_when_an_eye_has_findings():
     assert 0.05 < table["abnormal"].mean() < 0.4          # 8:2 on 80 eyes
     assert (table.loc[table["abnormal"] == 0, "glaucoma"] == 0).all()
     assert set(table["split"]) <= {"train", "test"}
+
+
+def test_screening_twin_draws_findings_from_its_pool_only():
+    pool = ["drusen", "laser_scars"]
+    table = data.open_dataset("synthetic-screening", n=40, size=32, seed=3, abnormal_rate=0.5, findings=pool)
+    drawn = {f for fs in table["findings"].fillna("").astype(str) for f in fs.split("|") if f}
+    assert drawn and drawn <= set(pool)
+    with pytest.raises(ValueError, match="non-empty subset"):
+        data.open_dataset("synthetic-screening", n=40, size=32, seed=3, findings=["drusen", "warts"])
 
 
 def test_full_profile_names_what_the_upstream_set_must_be():
@@ -119,8 +128,20 @@ def test_table1_has_every_init_and_rung_and_a_p_value_against_the_best(monkeypat
         assert rung.loc[rung["best"], "DeLong p vs best"].isna().all()
         assert rung.loc[~rung["best"], "DeLong p vs best"].between(0, 1).all()
     assert any("stand-in" in name for name in table["initialisation"])
-    bars = downstream.downstream_bars(oofs, cfg)
+    bars, asserted = downstream.downstream_bars(oofs, cfg)
     assert len(bars) == len(oofs) and all(b.n == len(next(iter(oofs.values()))) for b in bars)
+    assert asserted == [size == 32 for _, size in oofs]        # asserted_resolutions
+    claims = downstream.claims(table, table)
+    assert len(claims) == 4 and claims["consistent"].isin([True, False]).all()
+
+
+def test_fine_tuning_rungs_are_rungs_of_the_ladder(monkeypatch, tmp_path):
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    cfg = config.load("fundus_foundation", "smoke", **{**TINY, "downstream.ft.resolutions": [32]})
+    assert downstream.rungs(cfg, "FT") == [32] and downstream.rungs(cfg, "LP") == [16, 32]
+    cfg = config.load("fundus_foundation", "smoke", **{**TINY, "downstream.ft.resolutions": [64]})
+    with pytest.raises(ValueError, match="must be rungs"):
+        downstream.rungs(cfg, "FT")
 
 
 def test_upstream_training_is_reproducible(tmp_path, monkeypatch):

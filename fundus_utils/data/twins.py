@@ -280,16 +280,22 @@ __all__ = ["TWIN_MAP", "CONDITIONS", "refuge_twin", "rfmid_twin", "twin_key", "v
 @register("synthetic-screening")
 def screening_twin(root=None, n: int = 1000, size: int = 128, seed: int = 0, abnormal_rate: float = 0.2,
                    devices: Sequence[str] = ("random",), split_fractions=(0.8, 0.0, 0.2), k_folds: int = 5,
-                   simulator: str = "v2") -> pd.DataFrame:
+                   simulator: str = "v2", findings: Sequence[str] | None = None) -> pd.DataFrame:
     """Normal vs abnormal screening pictures (column ``abnormal``), as the foundation models' upstream set.
 
     An abnormal eye (``abnormal_rate`` of them, drawn per eye) carries one or two findings drawn
-    from every finding the simulator has, glaucomatous cupping included; a normal eye carries none
-    and no glaucoma (so ``abnormal`` is exactly "has a finding"). ``devices`` may hold "random"
-    (a fresh style per eye) or named devices, drawn per patient.
+    from ``findings`` (None: every finding the simulator has, glaucomatous cupping included); a
+    normal eye carries none and no glaucoma (so ``abnormal`` is exactly "has a finding").
+    ``devices`` may hold "random" (a fresh style per eye) or named devices, drawn per patient.
     """
+    pool = FINDINGS if findings is None else tuple(findings)
+    if not pool or set(pool) - set(FINDINGS):
+        raise ValueError(f"synthetic-screening: findings must be a non-empty subset of {FINDINGS} (None: all); "
+                         f"got {list(pool)}")
     params = dict(n=n, size=size, seed=seed, abnormal_rate=abnormal_rate, devices=list(devices),
                   split_fractions=list(split_fractions), k_folds=k_folds)
+    if findings is not None:  # absent from the key when all: earlier sets keep their key
+        params["findings"] = list(pool)
     _add_simulator(params, simulator)
 
     def build(folder: Path) -> pd.DataFrame:
@@ -298,12 +304,12 @@ def screening_twin(root=None, n: int = 1000, size: int = 128, seed: int = 0, abn
         device_of = {p: str(rng.choice(list(devices))) for p in plan["patient_id"].unique()}
         args, abnormal = [], []
         for i, row in enumerate(plan.itertuples()):
-            findings = tuple(rng.choice(FINDINGS, size=int(rng.integers(1, 3)), replace=False)) \
+            found = tuple(rng.choice(pool, size=int(rng.integers(1, min(2, len(pool)) + 1)), replace=False)) \
                 if rng.uniform() < abnormal_rate else ()
             style = device_of[row.patient_id]
             args.append(dict(seed=seed * 1_000_003 + i, style=None if style == "random" else style, eye=row.eye,
-                             findings=findings, prevalence=0.0, simulator=simulator))
-            abnormal.append(int(bool(findings)))
+                             findings=found, prevalence=0.0, simulator=simulator))
+            abnormal.append(int(bool(found)))
         table = _render_set("synthetic-screening", folder, plan, size, args)
         table["abnormal"] = abnormal
         return table

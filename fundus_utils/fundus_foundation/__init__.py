@@ -5,25 +5,20 @@ task, about 114 000 pictures) from scratch (*Fundus*) or from ImageNet (*ImageNe
 and compares these trunks with *Scratch* and *ImageNet* downstream, under linear probing and
 fine-tuning, at 256 / 512 / 1024 px.
 
-Map of the chapter (paper -> code; no notebook yet):
+Map of the chapter (paper -> code -> notebook under ``notebooks/fundus_foundation/``):
 
-* upstream pretraining (Methods): :mod:`.upstream` (:func:`.upstream.fundus_trunk`), on the
-  ``synthetic-screening`` twin's train patients in ``smoke``/``real``;
+* upstream pretraining (Methods): :func:`.upstream.fundus_trunk` on the ``synthetic-screening``
+  twin's train patients in ``smoke``/``real`` (:func:`.upstream.upstream_summary`,
+  :func:`.upstream.per_finding`, :func:`.upstream.upstream_bars`) -> ``01_upstream``;
 * the four initialisations: :data:`.upstream.INITS`, :func:`.upstream.trunk`;
 * the network, its head and linear probing: :mod:`fundus_utils.models.foundation_resnet`;
-* Table 1, linear probing and fine-tuning: :mod:`.downstream` (:func:`.downstream.table1`,
-  :func:`.downstream.out_of_fold`): the abnormality task on the twin's test patients (never
-  seen upstream), patient-level stratified 5-fold CV, mean ± SD of the fold AUCs, DeLong's test
-  on the pooled out-of-fold scores against the best initialisation, bars against a
-  prevalence-only score.
+* Table 1 and Fig. 2A, linear probing: :func:`.downstream.table1` ("LP"),
+  :func:`.figures.resolution_figure` -> ``02_table1_linear_probe``; Table 1, fine-tuning
+  (:func:`.downstream.table1` "FT") and the paper's claims (:func:`.downstream.claims`) ->
+  ``03_table1_fine_tune``. The abnormality task on the twin's test patients (never seen
+  upstream), patient-level stratified 5-fold CV, mean ± SD of the fold AUCs, DeLong's test on the
+  pooled out-of-fold scores against the best initialisation, bars against a prevalence-only score.
 
-The upstream models do not yet learn enough within the smoke budget: trained on 576-672
-twin pictures at 48-64 px for 8-12 epochs (about 20-30 s each on 2 cores), *Fundus* reached an
-upstream AUC of 0.56-0.58 and *ImageNet + Fundus* 0.61-0.69 on 360-500 held-out pictures, and the
-linear probes 0.45-0.66 (``bench/bench_foundation_upstream.py`` measures the learning curve).
-A notebook standing on them would assert bars their intervals do not support.
-
-Not built yet (issue 15): the notebooks, Fig. 2A-C (resolution
-curves, t-SNE and Grad-CAM, data fractions), external validation, multi-label downstream,
-vessel segmentation, and the real-image downstream study.
+Not built yet (issue 15): Fig. 2B-C (t-SNE and Grad-CAM, data fractions), external validation,
+multi-label downstream, vessel segmentation, and the real-image downstream study.
 """

@@ -143,6 +143,14 @@ def _fine_tune_scores(init: str, cfg: Config, size: int, x: np.ndarray, y: np.nd
 PROTOCOLS = ("LP", "FT")
 
 
+def rungs(cfg: Config, protocol: str) -> list[int]:
+    """The resolutions at which ``protocol`` is run: every rung, or for "FT" ``cfg.downstream.ft.resolutions``."""
+    chosen = cfg.downstream.ft.resolutions if protocol == "FT" else None
+    if chosen is not None and set(chosen) - set(cfg.resolutions):
+        raise ValueError(f"downstream.ft.resolutions {tuple(chosen)} must be rungs of {tuple(cfg.resolutions)}")
+    return sorted(cfg.resolutions if chosen is None else chosen)
+
+
 def out_of_fold(protocol: str, init: str, cfg: Config, size: int, table: pd.DataFrame | None = None,
                 rows: list[str] | None = None) -> pd.DataFrame:
     """Out-of-fold scores of ``init`` under ``protocol`` ("LP": linear probing, "FT": full fine-tuning) at
@@ -184,9 +192,9 @@ def table1(cfg: Config, protocol: str = "LP") -> tuple[pd.DataFrame, dict]:
     table = downstream_table(cfg)
     rows = result_cache.row_digests(table)
     oofs = {(init, size): out_of_fold(protocol, init, cfg, size, table, rows)
-            for size in cfg.resolutions for init in INITS}
+            for size in rungs(cfg, protocol) for init in INITS}
     rows = []
-    for size in cfg.resolutions:
+    for size in rungs(cfg, protocol):
         pooled = {init: delong_ci(oofs[init, size]["abnormal"].to_numpy(), oofs[init, size]["score"].to_numpy())
                   for init in INITS}
         best = max(INITS, key=lambda i: pooled[i][0])
@@ -198,12 +206,44 @@ def table1(cfg: Config, protocol: str = "LP") -> tuple[pd.DataFrame, dict]:
             rows.append({"protocol": protocol, "resolution": size, "initialisation": upstream.init_label(init, cfg),
                          "AUC mean ± SD (folds)": f"{folds.mean():.3f} ± {folds.std(ddof=1):.3f}",
                          "pooled AUC [95% CI]": f"{auc:.3f} [{lo:.3f}, {hi:.3f}]", "best": init == best,
-                         "DeLong p vs best": p, "mean": folds.mean(), "sd": folds.std(ddof=1)})
+                         "DeLong p vs best": p, "init": init, "mean": folds.mean(), "sd": folds.std(ddof=1),
+                         "pooled": auc})
     return pd.DataFrame(rows), oofs
 
 
-def downstream_bars(oofs: dict, cfg: Config, protocol: str = "LP") -> list[Bar]:
+def downstream_bars(oofs: dict, cfg: Config, protocol: str = "LP") -> tuple[list[Bar], list[bool]]:
     """Per initialisation and resolution: pooled out-of-fold AUC vs a prevalence-only score (AUC 0.5),
-    stratified paired bootstrap on the same pictures."""
-    return [paired_auc(f"{protocol} {init} at {size} px: abnormal AUC vs prevalence", o["abnormal"].to_numpy(),
-                       o["score"].to_numpy()) for (init, size), o in oofs.items()]
+    stratified paired bootstrap on the same pictures; and whether each is asserted (its rung is in
+    ``cfg.asserted_resolutions``, None: all)."""
+    bars = [paired_auc(f"{protocol} {upstream.init_label(init, cfg)} at {size} px: abnormal AUC vs prevalence",
+                       o["abnormal"].to_numpy(), o["score"].to_numpy()) for (init, size), o in oofs.items()]
+    chosen = cfg.asserted_resolutions
+    return bars, [chosen is None or size in chosen for _, size in oofs]
+
+
+def claims(lp: pd.DataFrame, ft: pd.DataFrame) -> pd.DataFrame:
+    """The paper's Table 1 / Fig. 2A claims beside what our tables show (reported, never asserted).
+
+    ``lp``/``ft``: :func:`table1` of each protocol. "Best" is the highest pooled out-of-fold AUC at a
+    rung; a trend is read from the fold-mean AUCs across the rungs (rising: each rung above the one below).
+    """
+    def best(t: pd.DataFrame) -> dict[int, pd.Series]:
+        return {int(r): g.loc[g["pooled"].idxmax()] for r, g in t.groupby("resolution")}
+
+    def trend(init: str) -> list[float]:
+        return lp[lp["init"] == init].sort_values("resolution")["mean"].tolist()
+
+    def shown(values: list[float]) -> str:
+        return " → ".join(f"{v:.3f}" for v in values)
+
+    rows = []
+    for name, t in (("LP", lp), ("FT", ft)):
+        b = best(t)
+        rows.append({"claim": f"ImageNet + Fundus has the highest {name} AUC at every resolution",
+                     "ours": "; ".join(f"{r} px: {row['initialisation']}" for r, row in b.items()),
+                     "consistent": all(row["init"] == "ImageNet + Fundus" for row in b.values())})
+    for init, word, sign in (("ImageNet", "falls", -1), ("Fundus", "rises", 1)):
+        values = trend(init)
+        rows.append({"claim": f"{init} LP AUC {word} with resolution", "ours": shown(values),
+                     "consistent": bool(np.all(sign * np.diff(values) > 0))})
+    return pd.DataFrame(rows)

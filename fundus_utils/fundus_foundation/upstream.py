@@ -56,6 +56,10 @@ def init_label(init: str, cfg: Config) -> str:
     return init.replace("ImageNet", "ImageNet stand-in") if cfg.imagenet == "standin" else init
 
 
+def _name(from_imagenet: bool, cfg: Config) -> str:
+    return init_label("ImageNet + Fundus" if from_imagenet else "Fundus", cfg)
+
+
 def source(cfg: Config) -> str:
     """The upstream set for provenance lines: its dataset name and, for a twin, its parameters."""
     up = cfg.upstream
@@ -208,11 +212,31 @@ def upstream_summary(cfg: Config) -> pd.DataFrame:
         for from_imagenet in (False, True):
             r = fundus_trunk(cfg, size, from_imagenet)
             auc, lo, hi = delong_ci(r["test"]["abnormal"].to_numpy(), r["test"]["score"].to_numpy())
-            rows.append({"resolution": size, "model": "ImageNet + Fundus" if from_imagenet else "Fundus",
+            rows.append({"resolution": size, "model": _name(from_imagenet, cfg),
                          "epochs": r["epochs"], "best epoch": r["best_epoch"], "test pictures": len(r["test"]),
                          "abnormal": int(r["test"]["abnormal"].sum()), "AUC [95% CI]": f"{auc:.3f} [{lo:.3f}, {hi:.3f}]",
                          "auc": auc})
     return pd.DataFrame(rows)
+
+
+def per_finding(cfg: Config) -> pd.DataFrame:
+    """Upstream test AUC of each upstream model (top training size) per finding: the normal pictures vs the
+    abnormal ones showing that finding (an eye with two findings counts for both), with the count of
+    each finding's pictures; what the trunks learned to see and what they miss."""
+    table = upstream_table(cfg).set_index("image_id")
+    size = max(training_sizes(cfg))
+    out = {}
+    for from_imagenet in (False, True):
+        test = fundus_trunk(cfg, size, from_imagenet)["test"]
+        found = table.loc[test["image_id"], "findings"].fillna("").astype(str).str.split("|").to_numpy()
+        normal = test["abnormal"].to_numpy() == 0
+        for finding in sorted({f for fs in found for f in fs if f}):
+            has = np.array([finding in fs for fs in found])
+            pick = normal | has
+            auc = delong_ci(has[pick].astype(int), test["score"].to_numpy()[pick])[0]
+            out.setdefault(finding, {"pictures": int(has.sum())})[
+                f"{_name(from_imagenet, cfg)} AUC"] = auc
+    return pd.DataFrame.from_dict(out, orient="index").rename_axis("finding").reset_index()
 
 
 def upstream_bars(cfg: Config) -> list[Bar]:
@@ -222,7 +246,6 @@ def upstream_bars(cfg: Config) -> list[Bar]:
     for size in training_sizes(cfg):
         for from_imagenet in (False, True):
             test = fundus_trunk(cfg, size, from_imagenet)["test"]
-            name = "ImageNet + Fundus" if from_imagenet else "Fundus"
-            out.append(paired_auc(f"upstream {name} at {size} px: abnormal AUC vs chance", test["abnormal"].to_numpy(),
+            out.append(paired_auc(f"upstream {_name(from_imagenet, cfg)} at {size} px: abnormal AUC vs chance", test["abnormal"].to_numpy(),
                                   test["score"].to_numpy()))
     return out
