@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import albumentations as A
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -153,3 +154,48 @@ def test_upstream_training_is_reproducible(tmp_path, monkeypatch):
                                                            "upstream.augment.grey": 0.5})
         states.append(upstream.fundus_trunk(cfg, 32, from_imagenet=False)["state"])
     assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
+
+
+def test_fraction_rows_keep_both_classes_and_the_share():
+    from fundus_utils.fundus_foundation import stress
+    y = np.array([0] * 90 + [1] * 10)
+    rows = stress.fraction_rows(y, 0.01, seed=0)
+    assert set(y[rows]) == {0, 1} and len(rows) == 2           # at least one of each class
+    assert len(stress.fraction_rows(y, 0.5, seed=0)) == 50 and len(stress.fraction_rows(y, 1.0, seed=0)) == 100
+    assert not np.array_equal(stress.fraction_rows(y, 0.3, seed=0), stress.fraction_rows(y, 0.3, seed=1))
+    with pytest.raises(ValueError, match="data fraction"):
+        stress.fraction_rows(y, 0.0, seed=0)
+
+
+def test_stress_test_scores_every_picture_at_every_fraction(tmp_path, monkeypatch):
+    from fundus_utils.fundus_foundation import stress
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    cfg = config.load("fundus_foundation", "smoke", **{**TINY, "stress.fractions": [0.2, 1.0]})
+    out = stress.stress_test(cfg)
+    assert len(out) == len(upstream.INITS) * 2 and (out["resolution"] == 32).all()
+    assert all(np.isfinite(s).all() for s in out["scores"])
+    assert len(stress.stress_bars(out)) == len(out)
+
+
+def test_external_sets_read_their_abnormal_label_and_score_every_picture(tmp_path, monkeypatch):
+    from fundus_utils.fundus_foundation import external
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    twin = {**_TWIN, "seed": 9, "devices": ["topcon"], "split_fractions": [0.0, 0.0, 1.0], "n": 30}
+    sets = [{"name": "other camera", "dataset": "synthetic-screening", "twin": twin, "split": None, "abnormal": None}]
+    cfg = config.load("fundus_foundation", "smoke", **{**TINY, "external.sets": sets})
+    scores = external.external_scores(cfg)
+    assert len(scores) == len(upstream.INITS) and (scores["pictures"] == 30).all()
+    assert scores["DeLong p vs best"].isna().sum() == 1        # the best has no p against itself
+    assert len(external.external_bars(scores)) == len(scores)
+    frame = pd.DataFrame({"label_Normal": [1, 0, 0], "label_DR": [0, 1, 1]})
+    assert external.abnormal_column(frame, "not label_Normal", "x").tolist() == [0, 1, 1]
+    with pytest.raises(ValueError, match="no column 'label_Disease_Risk'"):
+        external.abnormal_column(frame, "label_Disease_Risk", "RFMiD")
+
+
+def test_knn_auc_reads_separable_features_and_not_noise():
+    from fundus_utils.fundus_foundation import embeddings
+    rng = np.random.default_rng(0)
+    y, folds = np.repeat([0, 1], 50), np.tile(np.arange(5), 20)
+    assert embeddings.knn_auc(rng.normal(size=(100, 4)) + 3 * y[:, None], y, folds) > 0.95
+    assert abs(embeddings.knn_auc(rng.normal(size=(100, 4)), y, folds) - 0.5) < 0.2

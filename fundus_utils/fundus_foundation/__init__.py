@@ -19,6 +19,14 @@ Map of the chapter (paper -> code -> notebook under ``notebooks/fundus_foundatio
   upstream), patient-level stratified 5-fold CV, mean ± SD of the fold AUCs, DeLong's test on the
   pooled out-of-fold scores against the best initialisation, bars against a prevalence-only score.
 
-Not built yet (issue 15): Fig. 2B-C (t-SNE and Grad-CAM, data fractions), external validation,
-multi-label downstream, vessel segmentation, and the real-image downstream study.
+* Fig. 2B, t-SNE and Grad-CAM: :func:`.embeddings.tsne_figure`, :func:`.embeddings.knn_auc`,
+  :func:`.embeddings.cam_figure`; Fig. 2C, the data-fraction stress test (linear probing):
+  :func:`.stress.stress_test`, :func:`.figures.fraction_figure` -> ``04_fig2_embeddings_and_fractions``;
+* external validation of the abnormality task: :func:`.external.external_tables` (other camera
+  styles of the twin in ``smoke``; registered sets such as RFMiD or JSIEC in ``full``) -> ``05_external_validation``;
+* beyond the paper, trunks pretrained on the twin only, downstream on real glaucoma (REFUGE
+  Test400): :func:`.real_images.glaucoma_table1` -> ``06_real_glaucoma``.
+
+Not built yet (issue 15): the multi-label downstream task, vessel segmentation with the four
+encoders (and its real-image DRIVE / CHASE_DB1 study), and a recorded ``real``-profile run.
 """

@@ -91,7 +91,7 @@ def fit_head(features: np.ndarray, y: np.ndarray, cfg: Config, seed: int) -> nn.
     lp = cfg.downstream.lp
     seed_everything(seed)
     head = authors_head(features.shape[1], 2)
-    x, t = torch.from_numpy(np.asarray(features, np.float32)), torch.from_numpy(np.asarray(y, np.int64))
+    x, t = torch.tensor(features, dtype=torch.float32), torch.tensor(y, dtype=torch.int64)  # copies: cached arrays are read-only
     opt = torch.optim.Adam(head.parameters(), lr=lp.lr, weight_decay=lp.wd, foreach=True)
     loss_func = nn.CrossEntropyLoss()
     head.train()
@@ -185,29 +185,33 @@ def fold_aucs(oof: pd.DataFrame) -> np.ndarray:
                      for _, g in oof.groupby("cv_fold")])
 
 
-def table1(cfg: Config, protocol: str = "LP") -> tuple[pd.DataFrame, dict]:
+def table1(cfg: Config, protocol: str = "LP", table: pd.DataFrame | None = None,
+           against: str | None = None) -> tuple[pd.DataFrame, dict]:
     """Table 1 for one protocol: per resolution and initialisation, mean ± SD of the fold AUCs, the pooled
     out-of-fold AUC [DeLong 95 % CI], and DeLong's two-sided p against the best initialisation at that
-    resolution (by pooled AUC). Returns the table and the out-of-fold frames keyed ``(init, size)``."""
-    table = downstream_table(cfg)
-    rows = result_cache.row_digests(table)
-    oofs = {(init, size): out_of_fold(protocol, init, cfg, size, table, rows)
+    resolution (by pooled AUC; ``against``: that initialisation instead). Returns the table and the
+    out-of-fold frames keyed ``(init, size)``. ``table``: the labelled rows (``abnormal``, ``cv_fold``;
+    default :func:`downstream_table`)."""
+    table = downstream_table(cfg) if table is None else table
+    digests = result_cache.row_digests(table)
+    oofs = {(init, size): out_of_fold(protocol, init, cfg, size, table, digests)
             for size in rungs(cfg, protocol) for init in INITS}
     rows = []
     for size in rungs(cfg, protocol):
         pooled = {init: delong_ci(oofs[init, size]["abnormal"].to_numpy(), oofs[init, size]["score"].to_numpy())
                   for init in INITS}
         best = max(INITS, key=lambda i: pooled[i][0])
+        ref = against or best
         for init in INITS:
             o, folds = oofs[init, size], fold_aucs(oofs[init, size])
-            p = np.nan if init == best else delong_test(o["abnormal"].to_numpy(), o["score"].to_numpy(),
-                                                        oofs[best, size]["score"].to_numpy())["p"]
+            p = np.nan if init == ref else delong_test(o["abnormal"].to_numpy(), o["score"].to_numpy(),
+                                                       oofs[ref, size]["score"].to_numpy())["p"]
             auc, lo, hi = pooled[init]
             rows.append({"protocol": protocol, "resolution": size, "initialisation": upstream.init_label(init, cfg),
                          "AUC mean ± SD (folds)": f"{folds.mean():.3f} ± {folds.std(ddof=1):.3f}",
                          "pooled AUC [95% CI]": f"{auc:.3f} [{lo:.3f}, {hi:.3f}]", "best": init == best,
-                         "DeLong p vs best": p, "init": init, "mean": folds.mean(), "sd": folds.std(ddof=1),
-                         "pooled": auc})
+                         f"DeLong p vs {against or 'best'}": p, "init": init, "mean": folds.mean(),
+                         "sd": folds.std(ddof=1), "pooled": auc})
     return pd.DataFrame(rows), oofs
 
 

@@ -1,4 +1,4 @@
-"""Figures of the foundation-model chapter: the upstream pictures across the ladder and Fig. 2A."""
+"""Figures of the foundation-model chapter: the upstream pictures across the ladder, Fig. 2A and Fig. 2C."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -46,4 +46,22 @@ def resolution_figure(lp: pd.DataFrame) -> Figure:
     ax.set_xlabel("resolution (px)")
     ax.set_ylabel("AUC, linear probing (5-fold mean ± SD)")
     ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def fraction_figure(stress: pd.DataFrame) -> Figure:
+    """Fig. 2C: linear-probe AUC [DeLong 95 % CI] against the fraction of training data, per initialisation."""
+    fig, ax = plt.subplots(figsize=(5.2, 3.4))
+    for k, (colour, (init, g)) in enumerate(zip(PALETTE, stress.groupby("initialisation", sort=False))):
+        g = g.sort_values("fraction")
+        x = g["fraction"].to_numpy() * (1 + 0.04 * (k - 1.5))  # a small dodge keeps the intervals apart
+        ax.errorbar(x, g["auc"], yerr=[g["auc"] - g["lo"], g["hi"] - g["auc"]], marker="o", capsize=3, color=colour,
+                    label=init)
+    ax.axhline(0.5, color="grey", linestyle=":", linewidth=1, label="chance (prevalence-only score)")
+    ax.set_xscale("log")
+    fractions = sorted(stress["fraction"].unique())
+    ax.set_xticks(fractions, [f"{f:.0%}" for f in fractions])
+    ax.set_xlabel("fraction of each fold's training pictures")
+    ax.set_ylabel("AUC, linear probing [95 % CI]")
+    ax.legend(fontsize=8, loc="lower right")
     return fig

@@ -25,6 +25,12 @@ Keys
                            full-batch ``epochs``); ``ft``: full fine-tuning (one-cycle Adam ``lr``, ``wd``,
                            ``bs``, ``epochs``; ``valid_fraction`` of the training patients pick the best epoch;
                            ``resolutions``: the rungs fine-tuned, None: every rung)
+    stress                 Fig. 2C: linear probing on ``fractions`` of each fold's training pictures at
+                           ``resolution`` (None: the top rung); bars asserted from ``asserted_from`` up
+    external               external validation: ``sets``, each ``name``, ``dataset``, ``twin`` (a twin's
+                           parameters, or None), ``split`` (rows used; None: all) and ``abnormal``: how the
+                           0/1 label is read (None: the set's own column; a 0/1 column; "not <column>")
+    real_images            beyond the paper: the real downstream task (glaucoma) on ``dataset``'s ``split``
     standin                the texture task of the ImageNet stand-in: ``n`` pictures at ``size`` px, ``epochs``,
                            ``lr``, ``bs``
 """
@@ -35,6 +41,10 @@ FULL = dict(
                   augment=dict(hflip=0.5, grey=0.1, blur=0.1, clahe=0.1)),
     downstream=dict(dataset=None, twin=None, split=None, folds=5, lp=dict(lr=3e-3, wd=1e-5, epochs=100),
                     ft=dict(lr=1e-4, wd=1e-5, bs=32, epochs=20, valid_fraction=0.1, resolutions=None)),
+    stress=dict(fractions=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0), resolution=None, asserted_from=0.01),
+    external=dict(sets=[dict(name="JSIEC", dataset="JSIEC", twin=None, split=None, abnormal="not label_Normal"),
+                        dict(name="RFMiD", dataset="RFMiD", twin=None, split="test", abnormal="label_Disease_Risk")]),
+    real_images=dict(dataset="REFUGE", split="test"),
     standin=dict(n=0, size=224, epochs=0, lr=0.0, bs=32),
 )
 
@@ -59,12 +69,22 @@ _TWIN = dict(seed=11, devices=["canon", "zeiss"], split_fractions=[0.6, 0.0, 0.4
 SMOKE_FINDINGS = ["hard_exudates", "laser_scars", "asteroid_bodies", "media_haze", "central_vein_occlusion",
                   "macular_scar", "drusen", "flame_haemorrhages"]
 
+
+# External twins: the same clinic's findings under cameras the downstream set never had.
+def _external(n: int, size: int, findings) -> list[dict]:
+    return [dict(name=f"twin, {label}", dataset="synthetic-screening", split=None, abnormal=None,
+                 twin=dict(_TWIN, seed=seed, devices=devices, split_fractions=[0.0, 0.0, 1.0], n=n, size=size,
+                           findings=findings))
+            for label, seed, devices in (("topcon style", 23, ["topcon"]), ("random styles", 29, ["random"]))]
+
+
 REAL = dict(
     backbone="resnet_narrow", imagenet="standin", resolutions=(64, 128, 256),
     upstream=dict(dataset="synthetic-screening", twin=dict(_TWIN, n=4000, size=256), lr=3e-3, bs=32, epochs=12,
                   schedule="one_cycle", patience=None),
     downstream=dict(dataset="synthetic-screening", twin=dict(_TWIN, n=4000, size=256), split="test",
                     ft=dict(lr=1e-3, epochs=8)),
+    stress=dict(asserted_from=0.1), external=dict(sets=_external(1000, 256, None)),
     standin=dict(n=2000, size=64, epochs=6, lr=3e-3, bs=64),
 )
 
@@ -81,5 +101,6 @@ SMOKE = dict(
                   schedule="one_cycle", patience=None, per_resolution=False),
     downstream=dict(dataset="synthetic-screening", twin=_SMOKE_TWIN, split="test",
                     ft=dict(lr=1e-3, epochs=4, resolutions=(64,))),
+    stress=dict(asserted_from=0.25), external=dict(sets=_external(300, 64, SMOKE_FINDINGS)),
     standin=dict(n=1000, size=48, epochs=3, lr=3e-3, bs=64),
 )

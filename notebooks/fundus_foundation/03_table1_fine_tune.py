@@ -76,4 +76,4 @@ report.glue("ff_claims_consistent", f"{int(claims['consistent'].sum())} of {len(
 report.summary(cfg)
 
 # %% [markdown]
-# [← Back to the paper: Disease-specific foundation models for fundus images](../../book/papers/fundus_foundation.md) · [Next: GMNNnet: multimodal glaucoma-type diagnosis →](../../book/papers/gmnnet.md)
+# [← Back to the paper: Disease-specific foundation models for fundus images](../../book/papers/fundus_foundation.md) · [Next: Fig. 2B-C: embeddings, Grad-CAM and the data-fraction stress test →](04_fig2_embeddings_and_fractions.ipynb)
