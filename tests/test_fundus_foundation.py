@@ -107,6 +107,21 @@ def test_linear_probe_scores_every_picture_out_of_fold_on_batch_independent_feat
     assert oof.equals(downstream.out_of_fold("LP", "Fundus", cfg, 16, table))   # read back from the cache
 
 
+def test_the_scratch_trunk_is_one_seeded_random_draw_whatever_ran_before(tmp_path, monkeypatch):
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    cfg = config.load("fundus_foundation", "smoke", **TINY)
+    x = upstream.pictures(downstream.downstream_table(cfg), 16)
+    first = downstream.trunk_features("Scratch", cfg, 16, x)
+    state = torch.random.get_rng_state()
+    torch.rand(1000)                                            # whatever another section drew in between
+    again = downstream.trunk_features("Scratch", cfg, 16, x)
+    assert np.array_equal(first, again)
+    assert not np.allclose(first, downstream.trunk_features("Scratch", cfg, 16, x, init_seed=cfg.seed + 1))
+    torch.random.set_rng_state(state)
+    downstream.trunk_features("Scratch", cfg, 16, x)
+    assert torch.equal(torch.random.get_rng_state(), state)     # the draw leaves the global generator alone
+
+
 def test_fine_tuning_scores_every_picture_out_of_fold_and_starts_from_the_init(tmp_path, monkeypatch):
     monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
     cfg = config.load("fundus_foundation", "smoke", **TINY)
@@ -187,6 +202,7 @@ def test_external_sets_read_their_abnormal_label_and_score_every_picture(tmp_pat
     assert len(scores) == len(upstream.INITS) and (scores["pictures"] == 30).all()
     assert scores["DeLong p vs best"].isna().sum() == 1        # the best has no p against itself
     assert len(external.external_bars(scores)) == len(scores)
+    assert sum(external.asserted(scores, cfg)) == 2            # the two fundus-pretrained trunks at the top rung
     frame = pd.DataFrame({"label_Normal": [1, 0, 0], "label_DR": [0, 1, 1]})
     assert external.abnormal_column(frame, "not label_Normal", "x").tolist() == [0, 1, 1]
     with pytest.raises(ValueError, match="no column 'label_Disease_Risk'"):

@@ -67,9 +67,14 @@ def downstream_table(cfg: Config) -> pd.DataFrame:
     return table
 
 
-def trunk_features(init: str, cfg: Config, size: int, x: np.ndarray) -> np.ndarray:
-    """Pooled features (``N x F``) of pictures ``x`` (uint8 ``N x 3 x size x size``) by ``init``'s frozen trunk."""
-    model = upstream.new_model(cfg, upstream.trunk(init, cfg, size)).linear_probe()
+def trunk_features(init: str, cfg: Config, size: int, x: np.ndarray, init_seed: int | None = None) -> np.ndarray:
+    """Pooled features (``N x F``) of pictures ``x`` (uint8 ``N x 3 x size x size``) by ``init``'s frozen trunk.
+
+    The Scratch trunk is drawn at random under ``init_seed`` (None: ``cfg.seed``), so Table 1, the
+    stress test and the embeddings probe the same random trunk whatever ran before them.
+    """
+    seed = cfg.seed if init_seed is None else init_seed
+    model = upstream.new_model(cfg, upstream.trunk(init, cfg, size), seed=seed).linear_probe()
     return predict_batches(_Features(model), x, bs=64, device=cfg.device, activation=None)
 
 

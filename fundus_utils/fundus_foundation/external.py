@@ -83,3 +83,11 @@ def external_bars(scores: pd.DataFrame) -> list[Bar]:
     """Per external set and initialisation: AUC vs a prevalence-only score on the same pictures."""
     return [paired_auc(f"LP {r['initialisation']} on {r['external set']}: abnormal AUC vs prevalence", r["labels"],
                        r["scores"]) for _, r in scores.iterrows()]
+
+
+def asserted(scores: pd.DataFrame, cfg: Config) -> list[bool]:
+    """Whether each row's bar is asserted: its rung is in ``cfg.asserted_resolutions`` and its initialisation in
+    ``cfg.external.asserted_inits`` (None: every one)."""
+    rungs, inits = cfg.asserted_resolutions, cfg.external.asserted_inits
+    return [(rungs is None or r.resolution in rungs) and (inits is None or r.init in inits)
+            for r in scores.itertuples()]

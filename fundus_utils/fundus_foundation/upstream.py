@@ -141,9 +141,17 @@ def imagenet_trunk(cfg: Config) -> dict[str, torch.Tensor]:
     return create_model("foundation_resnet", backbone=cfg.imagenet, pretrained=True).trunk_state()
 
 
-def new_model(cfg: Config, trunk: dict[str, torch.Tensor] | None, num_classes: int = 2) -> FoundationResNet:
-    """A fresh network of the chapter's backbone, its trunk loaded from ``trunk`` (``None``: Scratch)."""
-    model = create_model("foundation_resnet", backbone=cfg.backbone, num_classes=num_classes)
+def new_model(cfg: Config, trunk: dict[str, torch.Tensor] | None, num_classes: int = 2,
+              seed: int | None = None) -> FoundationResNet:
+    """A fresh network of the chapter's backbone, its trunk loaded from ``trunk`` (``None``: Scratch).
+
+    ``seed``: draw the fresh weights under this torch seed, leaving the global generator as it was
+    (a frozen Scratch trunk's features must not depend on what ran before); None: the global generator.
+    """
+    with torch.random.fork_rng(devices=[], enabled=seed is not None):
+        if seed is not None:
+            torch.manual_seed(seed)
+        model = create_model("foundation_resnet", backbone=cfg.backbone, num_classes=num_classes)
     if trunk is not None:
         model.trunk.load_state_dict(trunk)
     return model
