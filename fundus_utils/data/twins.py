@@ -17,6 +17,8 @@ Twins
     synthetic-rfmid    RFMiD-like multi-label set following the real class frequencies
     synthetic-screening  a screening clinic's normal vs abnormal pictures (8:2, the fundus
                        foundation models' upstream data), any finding making an eye abnormal
+    synthetic-multidisease  abnormal pictures labelled with the foundation models' seven disease
+                       classes (multi-label, ``label_<CLASS>``)
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ from ..files import json_digest, locked, tree_digest
 from ..parallel import cpu_count, in_parallel
 from .registry import register
 from .simulator import FINDINGS, SIMULATORS, STYLES, fitted_style, render, sample_scene
+from .simulator import multidisease
 from .simulator.rfmid import CONDITIONS, findings_for, sample_labels
 
 MASKS = {"od_mask": "od", "oc_mask": "oc", "vessel_mask": "vessels", "fov_mask": "fov", "lesion_mask": "lesion_union"}
@@ -271,10 +274,17 @@ TWIN_MAP = pd.DataFrame([
     {"twin": "synthetic-rfmid", "stands in for": "RFMiD (45 conditions), JSIEC",
      "ground truth": "multi-label conditions at RFMiD training frequencies, lesion masks",
      "devices": "canon, zeiss, topcon", "used by": "rfmid_ensemble, fundus_foundation"},
+    {"twin": "synthetic-screening", "stands in for": "a screening clinic's normal vs abnormal pictures",
+     "ground truth": "abnormal (any finding), findings, lesion masks", "devices": "named devices or random",
+     "used by": "fundus_foundation (upstream, Table 1)"},
+    {"twin": "synthetic-multidisease", "stands in for": "the foundation models' seven-class multi-label set",
+     "ground truth": "AMD, glaucoma, glaucoma suspect, DR feature, PM, ERM, RVO", "devices": "named devices or random",
+     "used by": "fundus_foundation (multi-label)"},
 ])
 
 
-__all__ = ["TWIN_MAP", "CONDITIONS", "refuge_twin", "rfmid_twin", "twin_key", "vessel_twin"]
+__all__ = ["TWIN_MAP", "CONDITIONS", "multidisease_twin", "refuge_twin", "rfmid_twin", "screening_twin", "twin_key",
+           "vessel_twin"]
 
 
 @register("synthetic-screening")
@@ -315,3 +325,38 @@ def screening_twin(root=None, n: int = 1000, size: int = 128, seed: int = 0, abn
         return table
 
     return _cached("synthetic-screening", params, build)
+
+
+@register("synthetic-multidisease")
+def multidisease_twin(root=None, n: int = 400, size: int = 128, seed: int = 0,
+                      devices: Sequence[str] = ("canon", "zeiss"), split_fractions=(0.0, 0.0, 1.0), k_folds: int = 5,
+                      two_rate: float = 0.25, simulator: str = "v2",
+                      findings: Sequence[str] | None = None) -> pd.DataFrame:
+    """Abnormal pictures with the seven classes of the foundation models' multi-label task (``label_<CLASS>``).
+
+    Each eye shows one class, or two with ``two_rate`` (classes uniform; glaucoma and glaucoma
+    suspect exclusive), drawn through :mod:`.simulator.multidisease`; ``devices`` as in
+    :func:`screening_twin`, drawn per patient. ``findings`` is refused (the classes choose them);
+    it is accepted so a screening twin's settings can be passed on unchanged.
+    """
+    if findings is not None:
+        raise ValueError("synthetic-multidisease: the seven classes choose the findings; pass findings=None")
+    params = dict(n=n, size=size, seed=seed, devices=list(devices), split_fractions=list(split_fractions),
+                  k_folds=k_folds, two_rate=two_rate)
+    _add_simulator(params, simulator)
+
+    def build(folder: Path) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        plan = _patients(rng, n, split_fractions, k_folds)
+        device_of = {p: str(rng.choice(list(devices))) for p in plan["patient_id"].unique()}
+        args, labels = [], []
+        for i, row in enumerate(plan.itertuples()):
+            classes = multidisease.sample_classes(rng, two_rate)
+            style = device_of[row.patient_id]
+            args.append(dict(seed=seed * 1_000_003 + i, style=None if style == "random" else style, eye=row.eye,
+                             prevalence=0.0, simulator=simulator, **multidisease.scene_args(rng, classes)))
+            labels.append({f"label_{c}": int(c in classes) for c in multidisease.CLASSES})
+        table = _render_set("synthetic-multidisease", folder, plan, size, args)
+        return pd.concat([table, pd.DataFrame(labels)], axis=1)
+
+    return _cached("synthetic-multidisease", params, build)

@@ -113,6 +113,44 @@ def paired_auc(name: str, labels: Sequence[float], method: Sequence[float], base
     return Bar(name, a_m, a_b, a_m - a_b, float(lo), float(hi), len(y), 0, margin, float(p))
 
 
+def _resampled_auc(labels: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """ROC AUC of each row of ``(replicates, n)`` labels and scores (mid-ranks); NaN where a row has one class."""
+    from scipy.stats import rankdata
+
+    n1 = labels.sum(axis=1)
+    n0 = labels.shape[1] - n1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        auc = ((rankdata(scores, axis=1) * labels).sum(axis=1) - n1 * (n1 + 1) / 2) / (n1 * n0)
+    return np.where((n1 > 0) & (n0 > 0), auc, np.nan)
+
+
+def paired_macro_auc(name: str, labels: np.ndarray, method: np.ndarray, baseline: np.ndarray | None = None,
+                     margin: float = 0.0, n_boot: int = N_BOOT, seed: int = 0) -> Bar:
+    """Bar on the macro-average ROC AUC of a multi-label task (``labels``, scores: ``N x C``): the mean over the
+    C classes of each class's AUC, the method's vs a baseline's (``None``: chance, 0.5 per class).
+
+    Pictures (rows) are resampled jointly for every class, as the classes share them; a replicate
+    that leaves a class with one label only has no macro AUC, and makes the CI NaN (the bar fails)
+    rather than being dropped. A NaN score or a class without both labels fails the bar.
+    """
+    y, s = np.asarray(labels, float), np.asarray(method, float)
+    b = np.full_like(s, 0.5) if baseline is None else np.asarray(baseline, float)
+    if y.ndim != 2 or s.shape != y.shape or b.shape != y.shape:
+        raise ValueError(f"{name}: labels, method and baseline must all be N x C, got {y.shape}, {s.shape}, {b.shape}")
+    missing = int((~np.isfinite(s)).any(axis=1).sum())
+    if missing or not np.isfinite(b).all() or ((y == 1).sum(0) == 0).any() or ((y == 0).sum(0) == 0).any():
+        return Bar(name, np.nan, np.nan, np.nan, np.nan, np.nan, len(y), missing, margin)
+
+    a_m = float(np.mean([auc_rank(y[:, c], s[:, c]) for c in range(y.shape[1])]))
+    a_b = float(np.mean([auc_rank(y[:, c], b[:, c]) for c in range(y.shape[1])]))
+    idx = np.random.default_rng(seed).integers(0, len(y), (n_boot, len(y)))
+    gain = np.mean([_resampled_auc(y[:, c][idx], s[:, c][idx])
+                    - (0.5 if baseline is None else _resampled_auc(y[:, c][idx], b[:, c][idx]))  # chance: 0.5 exactly
+                    for c in range(y.shape[1])], axis=0)
+    lo, hi = np.quantile(gain, [0.025, 0.975]) if np.isfinite(gain).all() else (np.nan, np.nan)
+    return Bar(name, a_m, a_b, a_m - a_b, float(lo), float(hi), len(y), 0, margin)
+
+
 def bars_table(bars: Sequence[Bar]) -> pd.DataFrame:
     """One row per bar: method, baseline, gain [95 % CI], n, missing, passed (for ``report.table``).
 

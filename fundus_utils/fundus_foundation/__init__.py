@@ -25,7 +25,7 @@ Map of the chapter (paper -> code -> notebook under ``notebooks/fundus_foundatio
 * external validation of the abnormality task: :func:`.external.external_tables` (other camera
   styles of the twin in ``smoke``; registered sets such as RFMiD or JSIEC in ``full``) -> ``05_external_validation``;
 * beyond the paper, trunks pretrained on the twin only, downstream on real glaucoma (REFUGE
-  Test400): :func:`.real_images.glaucoma_table1` -> ``06_real_glaucoma``.
+  Test400): :func:`.real_images.glaucoma_table1` -> ``07_real_glaucoma``.
 
 Not built yet (issue 15): the multi-label downstream task, vessel segmentation with the four
 encoders (and its real-image DRIVE / CHASE_DB1 study), and a recorded ``real``-profile run.

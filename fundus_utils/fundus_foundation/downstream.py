@@ -87,18 +87,35 @@ class _Features(nn.Module):
         return self.model.features(x)
 
 
+def outputs(y: np.ndarray) -> int:
+    """Network outputs for labels ``y``: 2 (softmax) for a 0/1 vector, one per column (sigmoid) for an N x C 0/1 matrix."""
+    return 2 if y.ndim == 1 else y.shape[1]
+
+
+def loss_for(y: np.ndarray) -> nn.Module:
+    """Cross-entropy for a 0/1 vector, binary cross-entropy per class for a multi-label matrix."""
+    return nn.CrossEntropyLoss() if y.ndim == 1 else nn.BCEWithLogitsLoss()
+
+
+def probabilities(logits: torch.Tensor, multi_label: bool) -> torch.Tensor:
+    """The positive class's probability (binary) or each class's (multi-label) from the network's logits."""
+    return logits.sigmoid() if multi_label else logits.softmax(1)[:, 1]
+
+
 def fit_head(features: np.ndarray, y: np.ndarray, cfg: Config, seed: int) -> nn.Module:
     """The authors' head trained on frozen features: Adam, full batch, ``cfg.downstream.lp`` (lr, wd, epochs).
 
-    A plain loop: the head has 66 000 parameters (narrow trunk) and one batch, so a fastai
-    Learner's per-epoch machinery would cost more than the training.
+    ``y``: 0/1 labels (N), or an N x C 0/1 matrix for a multi-label task. A plain loop: the head
+    has 66 000 parameters (narrow trunk) and one batch, so a fastai Learner's per-epoch machinery
+    would cost more than the training.
     """
     lp = cfg.downstream.lp
     seed_everything(seed)
-    head = authors_head(features.shape[1], 2)
-    x, t = torch.tensor(features, dtype=torch.float32), torch.tensor(y, dtype=torch.int64)  # copies: cached arrays are read-only
+    head = authors_head(features.shape[1], outputs(y))
+    # copies: cached arrays are read-only
+    x, t = torch.tensor(features, dtype=torch.float32), torch.tensor(y, dtype=torch.int64 if y.ndim == 1 else torch.float32)
     opt = torch.optim.Adam(head.parameters(), lr=lp.lr, weight_decay=lp.wd, foreach=True)
-    loss_func = nn.CrossEntropyLoss()
+    loss_func = loss_for(y)
     head.train()
     for _ in range(lp.epochs):
         opt.zero_grad()
@@ -107,41 +124,49 @@ def fit_head(features: np.ndarray, y: np.ndarray, cfg: Config, seed: int) -> nn.
     return head.eval()
 
 
-def _probe_scores(init: str, cfg: Config, size: int, x: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
-    """Linear probing: the head on the frozen trunk's features, one head per fold."""
+def head_scores(head: nn.Module, features: np.ndarray, multi_label: bool = False) -> np.ndarray:
+    """Probabilities of a trained head on ``features`` (see :func:`probabilities`)."""
+    with torch.no_grad():
+        return probabilities(head(torch.from_numpy(features.astype(np.float32))), multi_label).numpy()
+
+
+def probe_scores(init: str, cfg: Config, size: int, x: np.ndarray, y: np.ndarray, folds: np.ndarray) -> np.ndarray:
+    """Linear probing: the head on the frozen trunk's features, one head per fold; scores shaped as ``y``."""
     feats = trunk_features(init, cfg, size, x)
-    scores = np.full(len(y), np.nan)
+    scores = np.full(y.shape, np.nan)
     for k in range(cfg.downstream.folds):
         held = folds == k
         head = fit_head(feats[~held], y[~held], cfg, seed=cfg.seed * 100 + k)
-        with torch.no_grad():
-            scores[held] = head(torch.from_numpy(feats[held].astype(np.float32))).softmax(1)[:, 1].numpy()
+        scores[held] = head_scores(head, feats[held], y.ndim == 2)
     return scores
 
 
-def _fine_tune_scores(init: str, cfg: Config, size: int, x: np.ndarray, y: np.ndarray, folds: np.ndarray,
-                      patients: np.ndarray) -> np.ndarray:
+def fine_tune_scores(init: str, cfg: Config, size: int, x: np.ndarray, y: np.ndarray, folds: np.ndarray,
+                     patients: np.ndarray) -> np.ndarray:
     """Full fine-tuning: the whole network from ``init`` per fold (``cfg.downstream.ft``), with random
-    horizontal flips; the epoch of lowest loss on held-out training patients is kept."""
+    horizontal flips; the epoch of lowest loss on held-out training patients is kept. ``y`` and the
+    scores: a 0/1 vector, or an N x C matrix (multi-label, one sigmoid per class)."""
     ft = cfg.downstream.ft
     trunk = upstream.trunk(init, cfg, size)
-    scores = np.full(len(y), np.nan)
+    multi = y.ndim == 2
+    targets = y.astype(np.float32) if multi else y
+    scores = np.full(y.shape, np.nan)
     for k in range(cfg.downstream.folds):
         train = np.flatnonzero(folds != k)
         valid = train[patient_holdout(patients[train], ft.valid_fraction, cfg.seed + k)]
         fit = np.setdiff1d(train, valid)
         seed = cfg.seed * 100 + k
         seed_everything(seed)
-        model = upstream.new_model(cfg, trunk)
+        model = upstream.new_model(cfg, trunk, num_classes=outputs(y))
         flips = A.Compose([A.HorizontalFlip(p=0.5)], seed=seed)  # albumentations' own generator, seeded
-        dls = tensor_dls(x[fit], y[fit], x[valid], y[valid], bs=ft.bs, device=cfg.device, drop_last=True,
+        dls = tensor_dls(x[fit], targets[fit], x[valid], targets[valid], bs=ft.bs, device=cfg.device, drop_last=True,
                          augment=albumentations_batch(flips))
-        learn = make_learner(dls, model, nn.CrossEntropyLoss(), cfg, lr=ft.lr, wd=ft.wd, cbs=[BestCheckpoint(every=1)])
+        learn = make_learner(dls, model, loss_for(y), cfg, lr=ft.lr, wd=ft.wd, cbs=[BestCheckpoint(every=1)])
         with fitting(f"fine-tune {init} at {size} px, fold {k}"):
             learn.fit_one_cycle(ft.epochs, ft.lr)
         held = folds == k
         scores[held] = predict_batches(model, x[held], bs=64, device=cfg.device,
-                                       activation=lambda t: t.softmax(1)[:, 1])
+                                       activation=lambda t: probabilities(t, multi))
     return scores
 
 
@@ -177,8 +202,8 @@ def out_of_fold(protocol: str, init: str, cfg: Config, size: int, table: pd.Data
 
     def compute() -> pd.DataFrame:
         y, folds, x = table["abnormal"].to_numpy(int), table["cv_fold"].to_numpy(), pictures(table, size)
-        scores = _probe_scores(init, cfg, size, x, y, folds) if protocol == "LP" else \
-            _fine_tune_scores(init, cfg, size, x, y, folds, table["patient_id"].to_numpy())
+        scores = probe_scores(init, cfg, size, x, y, folds) if protocol == "LP" else \
+            fine_tune_scores(init, cfg, size, x, y, folds, table["patient_id"].to_numpy())
         return pd.DataFrame({"image_id": table["image_id"], "cv_fold": folds, "abnormal": y, "score": scores})
 
     return result_cache.cached(path, compute)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import torch
 
 from .. import data
 from ..config import Config
@@ -59,9 +58,7 @@ def external_scores(cfg: Config, size: int | None = None) -> pd.DataFrame:
     for init in INITS:
         head = downstream.fit_head(downstream.trunk_features(init, cfg, size, x), y, cfg, seed=cfg.seed * 100)
         for name, table in sets.items():
-            feats = downstream.trunk_features(init, cfg, size, pictures(table, size))
-            with torch.no_grad():
-                s = head(torch.from_numpy(feats.astype(np.float32))).softmax(1)[:, 1].numpy()
+            s = downstream.head_scores(head, downstream.trunk_features(init, cfg, size, pictures(table, size)))
             rows.append({"external set": name, "initialisation": upstream.init_label(init, cfg), "init": init,
                          "pictures": len(table), "abnormal": int(table["abnormal"].sum()),
                          "labels": table["abnormal"].to_numpy(int), "scores": s})

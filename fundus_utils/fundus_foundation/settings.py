@@ -31,6 +31,9 @@ Keys
                            parameters, or None), ``split`` (rows used; None: all) and ``abnormal``: how the
                            0/1 label is read (None: the set's own column; a 0/1 column; "not <column>");
                            ``asserted_inits``: the initialisations whose bars are asserted (None: all)
+    multi_label            the seven-class multi-label task: ``dataset`` (with ``label_<CLASS>`` columns),
+                           ``twin``, ``split`` (None: all rows), ``resolution`` (None: the top rung),
+                           ``protocols`` ("FT", the paper's, and "LP")
     real_images            beyond the paper: the real downstream task (glaucoma) on ``dataset``'s ``split``
     standin                the texture task of the ImageNet stand-in: ``n`` pictures at ``size`` px, ``epochs``,
                            ``lr``, ``bs``
@@ -46,6 +49,7 @@ FULL = dict(
     external=dict(sets=[dict(name="JSIEC", dataset="JSIEC", twin=None, split=None, abnormal="not label_Normal"),
                         dict(name="RFMiD", dataset="RFMiD", twin=None, split="test", abnormal="label_Disease_Risk")],
                   asserted_inits=None),
+    multi_label=dict(dataset=None, twin=None, split=None, resolution=None, protocols=("FT", "LP")),
     real_images=dict(dataset="REFUGE", split="test"),
     standin=dict(n=0, size=224, epochs=0, lr=0.0, bs=32),
 )
@@ -80,6 +84,12 @@ def _external(n: int, size: int, findings) -> list[dict]:
             for label, seed, devices in (("topcon style", 23, ["topcon"]), ("random styles", 29, ["random"]))]
 
 
+
+# The multi-label set: abnormal eyes of the same clinic's cameras, people the upstream model never saw.
+def _multi_label(n: int, size: int) -> dict:
+    return dict(n=n, size=size, seed=13, devices=_TWIN["devices"], split_fractions=[0.0, 0.0, 1.0])
+
+
 REAL = dict(
     backbone="resnet_narrow", imagenet="standin", resolutions=(64, 128, 256),
     upstream=dict(dataset="synthetic-screening", twin=dict(_TWIN, n=4000, size=256), lr=3e-3, bs=32, epochs=12,
@@ -87,6 +97,7 @@ REAL = dict(
     downstream=dict(dataset="synthetic-screening", twin=dict(_TWIN, n=4000, size=256), split="test",
                     ft=dict(lr=1e-3, epochs=8)),
     stress=dict(asserted_from=0.1), external=dict(sets=_external(1000, 256, None)),
+    multi_label=dict(dataset="synthetic-multidisease", twin=_multi_label(1000, 256)),
     standin=dict(n=2000, size=64, epochs=6, lr=3e-3, bs=64),
 )
 
@@ -112,5 +123,6 @@ SMOKE = dict(
                     ft=dict(lr=1e-3, epochs=4, resolutions=(64,))),
     stress=dict(asserted_from=0.5),
     external=dict(sets=_external(300, 64, SMOKE_FINDINGS), asserted_inits=("Fundus", "ImageNet + Fundus")),
+    multi_label=dict(dataset="synthetic-multidisease", twin=_multi_label(400, 64)),
     standin=dict(n=1000, size=48, epochs=3, lr=3e-3, bs=64),
 )

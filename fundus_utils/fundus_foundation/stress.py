@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import torch
 
 from ..config import Config
 from ..evaluation import delong_ci
@@ -40,8 +39,7 @@ def fraction_scores(features: np.ndarray, y: np.ndarray, folds: np.ndarray, frac
         seed = cfg.seed * 100 + k
         use = train[fraction_rows(y[train], fraction, seed + round(fraction * 1e4))]
         head = downstream.fit_head(features[use], y[use], cfg, seed=seed)
-        with torch.no_grad():
-            scores[held] = head(torch.from_numpy(features[held].astype(np.float32))).softmax(1)[:, 1].numpy()
+        scores[held] = downstream.head_scores(head, features[held])
     return scores
 
 

@@ -68,4 +68,4 @@ report.bars(bars, "ff_external_bars", "External validation: AUC vs a prevalence-
 report.summary(cfg)
 
 # %% [markdown]
-# [← Back to the paper: Disease-specific foundation models for fundus images](../../book/papers/fundus_foundation.md) · [Next: Beyond the paper: does pretraining on the twin help on real photographs? →](06_real_glaucoma.ipynb)
+# [← Back to the paper: Disease-specific foundation models for fundus images](../../book/papers/fundus_foundation.md) · [Next: Multi-disease classification →](06_multi_label.ipynb)
