@@ -14,7 +14,7 @@ from fundus_utils.train.loaders import albumentations_batch
 # one tiny twin shared by the upstream and downstream tasks, as in smoke (its test patients are downstream)
 _TWIN = {"n": 90, "size": 32, "seed": 5, "devices": ["canon"], "split_fractions": [0.5, 0.0, 0.5]}
 TINY = {"upstream.twin": _TWIN, "downstream.twin": _TWIN, "downstream.folds": 2, "downstream.lp.epochs": 3,
-        "downstream.ft.epochs": 1, "downstream.ft.bs": 8,
+        "downstream.ft.epochs": 1, "downstream.ft.bs": 8, "downstream.ft.folds": None,
         "upstream.epochs": 1, "upstream.bs": 16, "standin.n": 64, "standin.size": 32, "standin.epochs": 1,
         "standin.bs": 16, "resolutions": [16, 32], "asserted_resolutions": [32], "downstream.ft.resolutions": None}
 
@@ -134,6 +134,19 @@ def test_fine_tuning_scores_every_picture_out_of_fold_and_starts_from_the_init(t
         downstream.out_of_fold("KNN", "ImageNet", cfg, 16, table)
 
 
+def test_fine_tuning_may_run_in_folds_of_its_own(tmp_path, monkeypatch):
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    cfg = config.load("fundus_foundation", "smoke", **{**TINY, "downstream.ft.folds": 3})
+    table = downstream.downstream_table(cfg)
+    assert set(table["cv_fold"]) == {0, 1} and set(table["ft_fold"]) == {0, 1, 2}
+    assert (table.groupby("patient_id")["ft_fold"].nunique() == 1).all()
+    assert (table.groupby("ft_fold")["abnormal"].sum() > 0).all()               # stratified: each fold has both labels
+    oof = downstream.out_of_fold("FT", "Fundus", cfg, 16, table)
+    assert oof["cv_fold"].tolist() == table["ft_fold"].tolist() and np.isfinite(oof["score"]).all()
+    same = config.load("fundus_foundation", "smoke", **TINY)                     # None: the probe's folds
+    assert downstream.downstream_table(same)["ft_fold"].equals(downstream.downstream_table(same)["cv_fold"])
+
+
 def test_table1_has_every_init_and_rung_and_a_p_value_against_the_best(monkeypatch, tmp_path):
     monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
     cfg = config.load("fundus_foundation", "smoke", **TINY)
@@ -215,3 +228,52 @@ def test_knn_auc_reads_separable_features_and_not_noise():
     y, folds = np.repeat([0, 1], 50), np.tile(np.arange(5), 20)
     assert embeddings.knn_auc(rng.normal(size=(100, 4)) + 3 * y[:, None], y, folds) > 0.95
     assert abs(embeddings.knn_auc(rng.normal(size=(100, 4)), y, folds) - 0.5) < 0.2
+
+
+def test_multidisease_twin_labels_one_or_two_classes_as_drawn():
+    from fundus_utils.data.simulator.multidisease import CLASSES, SUSPECT_VCDR
+    table = data.open_dataset("synthetic-multidisease", n=40, size=32, seed=3)
+    y = table[[f"label_{c}" for c in CLASSES]]
+    assert y.isin([0, 1]).all().all() and y.sum(axis=1).between(1, 2).all()
+    assert not (table["label_glaucoma"] & table["label_glaucoma_suspect"]).any()
+    assert (table["label_glaucoma"] == table["glaucoma"]).all()
+    suspect = table[table["label_glaucoma_suspect"] == 1]
+    assert len(suspect) and suspect["vcdr"].between(*SUSPECT_VCDR).all()
+    assert (table.loc[table["label_glaucoma"] == 1, "vcdr"] >= 0.7).all()
+    with pytest.raises(ValueError, match="choose the findings"):
+        data.open_dataset("synthetic-multidisease", n=10, size=32, findings=["drusen"])
+
+
+def test_macro_auc_bar_reads_signal_not_noise_and_fails_on_nan():
+    from fundus_utils.evaluation.bars import paired_macro_auc
+    rng = np.random.default_rng(0)
+    y = (rng.uniform(size=(200, 3)) < 0.3).astype(int)
+    good = paired_macro_auc("good", y, y + rng.normal(0, 0.5, y.shape), n_boot=300)
+    noise = paired_macro_auc("noise", y, rng.uniform(size=y.shape), n_boot=300)
+    assert good.passed and good.lo > 0.2 and not noise.passed and noise.lo < 0 < noise.hi
+    holed = y + rng.normal(0, 0.5, y.shape)
+    holed[5, 1] = np.nan
+    assert not paired_macro_auc("nan", y, holed).passed and paired_macro_auc("nan", y, holed).missing == 1
+    single = y.copy()
+    single[:, 2] = 0                                            # a class without positives has no AUC
+    assert not paired_macro_auc("one class", single, rng.uniform(size=y.shape)).passed
+    with pytest.raises(ValueError, match="N x C"):
+        paired_macro_auc("shape", y, rng.uniform(size=(200, 2)))
+
+
+def test_multi_label_scores_every_class_per_protocol_and_init(tmp_path, monkeypatch):
+    from fundus_utils.fundus_foundation import multi_label
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    twin = {"n": 40, "size": 32, "seed": 3, "devices": ["canon"], "split_fractions": [0.0, 0.0, 1.0]}
+    cfg = config.load("fundus_foundation", "smoke", **{**TINY, "multi_label.twin": twin})
+    result, scores = multi_label.multi_label_scores(cfg)
+    per_class = result[~result["class"].str.startswith("macro")]
+    assert len(per_class) == 2 * len(upstream.INITS) * len(multi_label.CLASSES)
+    assert per_class["auc"].between(0, 1).all()
+    for protocol in cfg.multi_label.protocols:
+        for init in upstream.INITS:
+            assert scores[protocol, init].shape == (40, 7) and np.isfinite(scores[protocol, init]).all()
+    bars, asserted = multi_label.multi_label_bars(scores, cfg)
+    assert len(bars) == 2 * len(upstream.INITS) and sum(asserted) == 4      # smoke: the fundus-pretrained trunks
+    assert multi_label.macro_table(result).shape == (2, len(upstream.INITS))
+    assert multi_label.claim(result).count("consistent") == 2

@@ -10,8 +10,9 @@ with DeLong's test. Our reading where it is silent:
   features do not depend on the head, so they are computed once per initialisation and
   resolution and the head is trained on them, full batch (no augmentation);
 * **fine-tuning** trains the whole network from the initialisation per fold (one-cycle Adam,
-  random horizontal flips), keeping the epoch of lowest loss on held-out training patients;
-* Table 1 reports the mean ± SD of the five folds' AUCs, as the paper; the DeLong test compares
+  random horizontal flips), keeping the epoch of lowest loss on held-out training patients; it
+  may run in fewer folds than the probe (``cfg.downstream.ft.folds``: smoke's time budget);
+* Table 1 reports the mean ± SD of the folds' AUCs, as the paper; the DeLong test compares
   two initialisations on the pooled out-of-fold scores of the same pictures (every picture is
   scored once, by the fold model that never saw it).
 """
@@ -62,20 +63,43 @@ def downstream_table(cfg: Config) -> pd.DataFrame:
         if leaked:
             raise ValueError(f"downstream rows of {down.dataset!r} share {len(leaked)} patients with the upstream "
                              f"training rows (e.g. {sorted(leaked)[:3]}); use its test split (downstream.split='test')")
+    return assign_folds(table, cfg, "abnormal")
+
+
+def assign_folds(table: pd.DataFrame, cfg: Config, strata: str | np.ndarray) -> pd.DataFrame:
+    """A copy of ``table`` with patient-level CV folds stratified by ``strata`` (a column or per-row values): ``cv_fold`` (``cfg.downstream.folds``,
+    the linear probe's) and ``ft_fold`` (``cfg.downstream.ft.folds``, fine-tuning's; None: the same folds)."""
     table = table.copy()
-    table["cv_fold"] = patient_folds(table, down.folds, cfg.seed, stratify="abnormal").to_numpy()
+    table["cv_fold"] = patient_folds(table, cfg.downstream.folds, cfg.seed, stratify=strata).to_numpy()
+    ft_folds = cfg.downstream.ft.folds
+    table["ft_fold"] = table["cv_fold"] if ft_folds in (None, cfg.downstream.folds) else \
+        patient_folds(table, ft_folds, cfg.seed, stratify=strata).to_numpy()
     return table
 
 
-def trunk_features(init: str, cfg: Config, size: int, x: np.ndarray, init_seed: int | None = None) -> np.ndarray:
-    """Pooled features (``N x F``) of pictures ``x`` (uint8 ``N x 3 x size x size``) by ``init``'s frozen trunk.
+def fold_column(protocol: str) -> str:
+    """The fold column of :func:`assign_folds` that ``protocol`` ("LP"/"FT") runs on."""
+    return "ft_fold" if protocol == "FT" else "cv_fold"
+
+
+def probe_model(init: str, cfg: Config, size: int, init_seed: int | None = None) -> nn.Module:
+    """``init``'s network at ``size`` px set for linear probing (trunk frozen, BatchNorm in eval mode).
 
     The Scratch trunk is drawn at random under ``init_seed`` (None: ``cfg.seed``), so Table 1, the
     stress test and the embeddings probe the same random trunk whatever ran before them.
     """
     seed = cfg.seed if init_seed is None else init_seed
-    model = upstream.new_model(cfg, upstream.trunk(init, cfg, size), seed=seed).linear_probe()
+    return upstream.new_model(cfg, upstream.trunk(init, cfg, size), seed=seed).linear_probe()
+
+
+def features_of(model: nn.Module, x: np.ndarray, cfg: Config) -> np.ndarray:
+    """Pooled trunk features (``N x F``) of pictures ``x`` (uint8 ``N x 3 x size x size``) by ``model``."""
     return predict_batches(_Features(model), x, bs=64, device=cfg.device, activation=None)
+
+
+def trunk_features(init: str, cfg: Config, size: int, x: np.ndarray, init_seed: int | None = None) -> np.ndarray:
+    """Pooled features of pictures ``x`` by ``init``'s frozen trunk (:func:`probe_model`, :func:`features_of`)."""
+    return features_of(probe_model(init, cfg, size, init_seed), x, cfg)
 
 
 class _Features(nn.Module):
@@ -134,7 +158,7 @@ def probe_scores(init: str, cfg: Config, size: int, x: np.ndarray, y: np.ndarray
     """Linear probing: the head on the frozen trunk's features, one head per fold; scores shaped as ``y``."""
     feats = trunk_features(init, cfg, size, x)
     scores = np.full(y.shape, np.nan)
-    for k in range(cfg.downstream.folds):
+    for k in map(int, np.unique(folds)):
         held = folds == k
         head = fit_head(feats[~held], y[~held], cfg, seed=cfg.seed * 100 + k)
         scores[held] = head_scores(head, feats[held], y.ndim == 2)
@@ -151,13 +175,13 @@ def fine_tune_scores(init: str, cfg: Config, size: int, x: np.ndarray, y: np.nda
     multi = y.ndim == 2
     targets = y.astype(np.float32) if multi else y
     scores = np.full(y.shape, np.nan)
-    for k in range(cfg.downstream.folds):
+    for k in map(int, np.unique(folds)):
         train = np.flatnonzero(folds != k)
         valid = train[patient_holdout(patients[train], ft.valid_fraction, cfg.seed + k)]
         fit = np.setdiff1d(train, valid)
         seed = cfg.seed * 100 + k
         seed_everything(seed)
-        model = upstream.new_model(cfg, trunk, num_classes=outputs(y))
+        model = upstream.new_model(cfg, trunk, num_classes=outputs(y), seed=seed)
         flips = A.Compose([A.HorizontalFlip(p=0.5)], seed=seed)  # albumentations' own generator, seeded
         dls = tensor_dls(x[fit], targets[fit], x[valid], targets[valid], bs=ft.bs, device=cfg.device, drop_last=True,
                          augment=albumentations_batch(flips))
@@ -201,7 +225,7 @@ def out_of_fold(protocol: str, init: str, cfg: Config, size: int, table: pd.Data
     path = result_cache.entry(Path(cfg.cache_dir) / "fundus_foundation" / "downstream", key)
 
     def compute() -> pd.DataFrame:
-        y, folds, x = table["abnormal"].to_numpy(int), table["cv_fold"].to_numpy(), pictures(table, size)
+        y, folds, x = table["abnormal"].to_numpy(int), table[fold_column(protocol)].to_numpy(), pictures(table, size)
         scores = probe_scores(init, cfg, size, x, y, folds) if protocol == "LP" else \
             fine_tune_scores(init, cfg, size, x, y, folds, table["patient_id"].to_numpy())
         return pd.DataFrame({"image_id": table["image_id"], "cv_fold": folds, "abnormal": y, "score": scores})

@@ -74,8 +74,8 @@ def cam_figure(cfg: Config, init: str = "ImageNet + Fundus", n: int = 4) -> tupl
     rows = []
     for i, size in enumerate(cfg.resolutions):
         x = pictures(table, size)
-        feats = downstream.trunk_features(init, cfg, size, x)
-        model = upstream.new_model(cfg, upstream.trunk(init, cfg, size), seed=cfg.seed).linear_probe()
+        model = downstream.probe_model(init, cfg, size)
+        feats = downstream.features_of(model, x, cfg)
         model.head = downstream.fit_head(feats[folds != 0], y[folds != 0], cfg, seed=cfg.seed * 100)
         model.eval().requires_grad_(True)  # a frozen trunk gives Grad-CAM no gradients to hook
         maps = cam_maps(model, x[shown].astype(np.float32) / 255, model.cam_layer(), targets=1)

@@ -9,8 +9,8 @@ protocol beyond "fine-tuning" and no figures; our reading:
   sigmoid each); the trunk is each initialisation's, as in Table 1;
 * fine-tuning (the paper's protocol) and, beside it, linear probing (the frozen trunk's features,
   the head only), with the Table 1 settings (``cfg.downstream.lp``, ``cfg.downstream.ft``), at one
-  rung (``cfg.multi_label.resolution``; None: the top rung), in patient-level 5-fold CV
-  stratified by each picture's first class;
+  rung (``cfg.multi_label.resolution``; None: the top rung), in Table 1's patient-level CV folds
+  (:func:`.downstream.assign_folds`) stratified by each picture's first class;
 * per class the pooled out-of-fold AUC [DeLong 95 % CI] and DeLong's two-sided p against the
   initialisation with the highest macro AUC (the mean of the seven); bars: each initialisation's
   macro AUC against a prevalence-only score (:func:`fundus_utils.evaluation.bars.paired_macro_auc`).
@@ -29,7 +29,6 @@ import pandas as pd
 from .. import data
 from ..config import Config
 from ..data.simulator.multidisease import CLASSES
-from ..data.splits import patient_folds
 from ..evaluation import delong_ci, delong_test
 from ..evaluation.bars import Bar, paired_macro_auc
 from ..train import result_cache
@@ -42,7 +41,8 @@ def label_columns(classes: tuple[str, ...] = CLASSES) -> list[str]:
 
 
 def multi_label_table(cfg: Config) -> pd.DataFrame:
-    """The multi-label rows (``label_<CLASS>`` 0/1 for the seven classes) with a patient-level ``cv_fold``."""
+    """The multi-label rows (``label_<CLASS>`` 0/1 for the seven classes) with patient-level folds
+    (:func:`.downstream.assign_folds`)."""
     spec = cfg.multi_label
     if spec.dataset is None:
         raise ValueError("the full profile needs your multi-label set: a registered dataset with the columns "
@@ -59,10 +59,8 @@ def multi_label_table(cfg: Config) -> pd.DataFrame:
     if (y.sum(axis=0) < cfg.downstream.folds).any():
         rare = [c for c, n in y.sum(axis=0).items() if n < cfg.downstream.folds]
         raise ValueError(f"multi-label dataset {spec.dataset!r}: {rare} have fewer positives than CV folds")
-    table = table.copy()
     first = np.array(CLASSES)[y.to_numpy().argmax(axis=1)]  # a picture's first class, the stratum
-    table["cv_fold"] = patient_folds(table, cfg.downstream.folds, cfg.seed, stratify=pd.Series(first)).to_numpy()
-    return table
+    return downstream.assign_folds(table, cfg, first)
 
 
 def resolution(cfg: Config) -> int:
@@ -81,7 +79,8 @@ def out_of_fold(protocol: str, init: str, cfg: Config, table: pd.DataFrame, rows
     path = result_cache.entry(Path(cfg.cache_dir) / "fundus_foundation" / "multi_label", key)
 
     def compute() -> np.ndarray:
-        y, folds, x = table[label_columns()].to_numpy(int), table["cv_fold"].to_numpy(), pictures(table, size)
+        y, x = table[label_columns()].to_numpy(int), pictures(table, size)
+        folds = table[downstream.fold_column(protocol)].to_numpy()
         if protocol == "LP":
             return downstream.probe_scores(init, cfg, size, x, y, folds)
         return downstream.fine_tune_scores(init, cfg, size, x, y, folds, table["patient_id"].to_numpy())
@@ -122,12 +121,14 @@ def multi_label_scores(cfg: Config) -> tuple[pd.DataFrame, dict]:
     return result, out
 
 
-def multi_label_bars(scores: dict, cfg: Config) -> list[Bar]:
-    """Per protocol and initialisation: the macro AUC of the seven classes vs a prevalence-only score."""
-    y = scores["labels"]
-    return [paired_macro_auc(f"{protocol} {upstream.init_label(init, cfg)}: macro AUC of {len(CLASSES)} classes "
-                             "vs prevalence", y, scores[protocol, init])
-            for protocol in cfg.multi_label.protocols for init in INITS]
+def multi_label_bars(scores: dict, cfg: Config) -> tuple[list[Bar], list[bool]]:
+    """Per protocol and initialisation: the macro AUC of the seven classes vs a prevalence-only score; and
+    whether each is asserted (its initialisation in ``cfg.multi_label.asserted_inits``, None: all)."""
+    y, chosen = scores["labels"], cfg.multi_label.asserted_inits
+    runs = [(protocol, init) for protocol in cfg.multi_label.protocols for init in INITS]
+    bars = [paired_macro_auc(f"{protocol} {upstream.init_label(init, cfg)}: macro AUC of {len(CLASSES)} classes "
+                             "vs prevalence", y, scores[protocol, init]) for protocol, init in runs]
+    return bars, [chosen is None or init in chosen for _, init in runs]
 
 
 def macro_table(result: pd.DataFrame) -> pd.DataFrame:

@@ -18,13 +18,12 @@ import pandas as pd
 from .. import data
 from ..config import Config
 from ..data.registry import present
-from ..data.splits import patient_folds
 from . import downstream
 
 
 def glaucoma_table(cfg: Config) -> pd.DataFrame | None:
-    """REFUGE's labelled split (``cfg.real_images.split``) with ``abnormal`` = glaucoma and a stratified
-    ``cv_fold``; None when REFUGE is not under the data root."""
+    """REFUGE's labelled split (``cfg.real_images.split``) with ``abnormal`` = glaucoma and stratified
+    folds (:func:`.downstream.assign_folds`); None when REFUGE is not under the data root."""
     spec = cfg.real_images
     if not present(spec.dataset, cfg.data_root):
         return None
@@ -34,8 +33,7 @@ def glaucoma_table(cfg: Config) -> pd.DataFrame | None:
         raise ValueError(f"{spec.dataset} {spec.split}: {int(table['glaucoma'].isna().sum())} pictures have no "
                          "glaucoma label")
     table["abnormal"] = table["glaucoma"].astype(int)
-    table["cv_fold"] = patient_folds(table, cfg.downstream.folds, cfg.seed, stratify="abnormal").to_numpy()
-    return table
+    return downstream.assign_folds(table, cfg, "abnormal")
 
 
 def glaucoma_table1(cfg: Config, protocol: str, table: pd.DataFrame) -> tuple[pd.DataFrame, dict]:

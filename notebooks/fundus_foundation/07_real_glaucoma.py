@@ -48,7 +48,7 @@ if table is not None:
     for protocol in ("LP", "FT"):
         result, _ = real_images.glaucoma_table1(cfg, protocol, table)
         report.table(result[shown], f"ff_real_glaucoma_{protocol.lower()}", f"Real glaucoma (REFUGE Test400), "
-                     f"{protocol}: AUC mean ± SD over five folds and pooled out of fold [DeLong 95 % CI]; "
+                     f"{protocol}: AUC mean ± SD over the folds and pooled out of fold [DeLong 95 % CI]; "
                      "DeLong's two-sided p against Scratch. Fundus trunks pretrained on the twin only.", cfg,
                      source="REFUGE Test400")
 else:
