@@ -215,7 +215,10 @@ def test_external_sets_read_their_abnormal_label_and_score_every_picture(tmp_pat
     assert len(scores) == len(upstream.INITS) and (scores["pictures"] == 30).all()
     assert scores["DeLong p vs best"].isna().sum() == 1        # the best has no p against itself
     assert len(external.external_bars(scores)) == len(scores)
-    assert sum(external.asserted(scores, cfg)) == 2            # the two fundus-pretrained trunks at the top rung
+    assert sum(external.asserted(scores, cfg)) == 0            # smoke asserts no external bar (too near chance)
+    chosen = config.load("fundus_foundation", "smoke", **{**TINY, "external.sets": sets,
+                                                          "external.asserted_inits": ["Fundus", "ImageNet + Fundus"]})
+    assert sum(external.asserted(scores, chosen)) == 2         # the two named trunks at the top rung
     frame = pd.DataFrame({"label_Normal": [1, 0, 0], "label_DR": [0, 1, 1]})
     assert external.abnormal_column(frame, "not label_Normal", "x").tolist() == [0, 1, 1]
     with pytest.raises(ValueError, match="no column 'label_Disease_Risk'"):
@@ -277,3 +280,59 @@ def test_multi_label_scores_every_class_per_protocol_and_init(tmp_path, monkeypa
     assert len(bars) == 2 * len(upstream.INITS) and sum(asserted) == 4      # smoke: the fundus-pretrained trunks
     assert multi_label.macro_table(result).shape == (2, len(upstream.INITS))
     assert multi_label.claim(result).count("consistent") == 2
+
+
+def test_fine_tuning_bars_assert_the_initialisations_the_settings_name():
+    cfg = config.load("fundus_foundation", "smoke", **{**TINY, "downstream.ft.asserted_inits": ["Fundus"]})
+    oof = pd.DataFrame({"abnormal": [0, 1] * 10, "score": np.linspace(0, 1, 20)})
+    oofs = {(init, 32): oof for init in upstream.INITS}
+    _, ft = downstream.downstream_bars(oofs, cfg, "FT")
+    _, lp = downstream.downstream_bars(oofs, cfg, "LP")
+    assert ft == [init == "Fundus" for init in upstream.INITS] and all(lp)
+
+
+def test_encoder_unet_keeps_the_picture_size_and_loads_a_classifier_trunk_by_name():
+    import timm
+    from fundus_utils.models import create_model
+    net = create_model("encoder_unet", backbone="resnet_narrow")
+    assert net(torch.rand(2, 3, 48, 48)).shape == (2, 1, 48, 48)
+    trunk = timm.create_model("resnet_narrow", num_classes=0).state_dict()
+    net.load_trunk(trunk)
+    assert all(torch.equal(net.encoder.state_dict()[k], v) for k, v in trunk.items())
+    with pytest.raises(RuntimeError, match="Missing key"):
+        net.load_trunk({k: v for k, v in trunk.items() if not k.startswith("layer4")})
+
+
+def test_training_volumes_are_nested_and_fill_their_steps():
+    from fundus_utils.fundus_foundation import vessels
+    quarter, half = vessels.volume_rows(40, 0.25, seed=3), vessels.volume_rows(40, 0.5, seed=3)
+    assert len(quarter) == 10 and len(half) == 20 and set(quarter) <= set(half)
+    assert len(vessels.volume_rows(40, 1.0, seed=3)) == 40
+    spec = config.Settings(steps=40, bs=8)
+    assert vessels.epochs_for(47, spec) == 8 and vessels.epochs_for(6, spec) == 40      # 5 batches; 1 (ragged)
+    with pytest.raises(ValueError, match="at least 2"):
+        vessels.epochs_for(1, spec)
+    with pytest.raises(ValueError, match="fraction"):
+        vessels.volume_rows(40, 0.0, seed=3)
+
+
+def test_vessel_study_scores_every_init_and_volume_against_image_blind_maps(tmp_path, monkeypatch):
+    from fundus_utils.fundus_foundation import vessels
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    twin = {"n": 16, "size": 32, "seed": 2, "devices": ["canon"], "split_fractions": [0.5, 0.0, 0.5]}
+    study = {"vessels.train.twin": twin, "vessels.tests": [{"name": "twin, test", "dataset": "synthetic-vessels",
+                                                            "twin": twin, "split": "test"}],
+             "vessels.size": 32, "vessels.fractions": [0.5, 1.0], "vessels.steps": 2, "vessels.patch": 16,
+             "vessels.bs": 2}
+    cfg = config.load("fundus_foundation", "smoke", **{**TINY, **study})
+    scores, coverage = vessels.vessel_study(cfg)
+    assert coverage["status"].tolist() == ["scored"]
+    method = scores[scores["init"].notna()]
+    assert len(method) == len(upstream.INITS) * 2 * 8 and method["dice"].between(0, 1).all()
+    assert set(scores.loc[scores["init"].isna(), "initialisation"]) == {"baseline: all FOV", "baseline: prevalence map"}
+    bars, asserted = vessels.vessel_bars(scores, cfg)
+    assert len(bars) == len(upstream.INITS) * 2 and asserted == [f >= 1.0 for _ in upstream.INITS for f in (0.5, 1.0)]
+    assert len(vessels.claim(scores)) == 2 and vessels.dice_table(scores).shape == (6, 3)
+    cfg.data_root = tmp_path                                    # no DRIVE here: the real study is skipped, saying so
+    real, real_coverage = vessels.vessel_study(cfg, "real_vessels")
+    assert real.empty and (real_coverage["status"] == "skipped").all() and len(real_coverage) == 2

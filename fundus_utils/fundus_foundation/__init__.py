@@ -16,17 +16,23 @@ Map of the chapter (paper -> code -> notebook under ``notebooks/fundus_foundatio
   :func:`.figures.resolution_figure` -> ``02_table1_linear_probe``; Table 1, fine-tuning
   (:func:`.downstream.table1` "FT") and the paper's claims (:func:`.downstream.claims`) ->
   ``03_table1_fine_tune``. The abnormality task on the twin's test patients (never seen
-  upstream), patient-level stratified 5-fold CV, mean ± SD of the fold AUCs, DeLong's test on the
-  pooled out-of-fold scores against the best initialisation, bars against a prevalence-only score.
+  upstream), patient-level stratified 5-fold CV (fine-tuning: ``downstream.ft.folds``), mean ± SD
+  of the fold AUCs, DeLong's test on the pooled out-of-fold scores against the best
+  initialisation, bars against a prevalence-only score.
 
 * Fig. 2B, t-SNE and Grad-CAM: :func:`.embeddings.tsne_figure`, :func:`.embeddings.knn_auc`,
   :func:`.embeddings.cam_figure`; Fig. 2C, the data-fraction stress test (linear probing):
   :func:`.stress.stress_test`, :func:`.figures.fraction_figure` -> ``04_fig2_embeddings_and_fractions``;
 * external validation of the abnormality task: :func:`.external.external_tables` (other camera
   styles of the twin in ``smoke``; registered sets such as RFMiD or JSIEC in ``full``) -> ``05_external_validation``;
-* beyond the paper, trunks pretrained on the twin only, downstream on real glaucoma (REFUGE
-  Test400): :func:`.real_images.glaucoma_table1` -> ``07_real_glaucoma``.
+* the seven-class multi-label task: :func:`.multi_label.multi_label_scores` on the
+  ``synthetic-multidisease`` twin -> ``06_multi_label``;
+* vessel segmentation, a U-Net on each trunk (:mod:`fundus_utils.models.encoder_unet`), Dice vs
+  training-data volume: :func:`.vessels.vessel_study` -> ``07_vessels``;
+* beyond the paper, trunks pretrained on the twin only, downstream on real photographs: glaucoma
+  on REFUGE Test400 (:func:`.real_images.glaucoma_table1`) -> ``08_real_glaucoma``; vessels,
+  DRIVE train -> DRIVE test and CHASE_DB1 (:func:`.vessels.vessel_study` ``"real_vessels"``) ->
+  ``09_real_vessels``.
 
-Not built yet (issue 15): the multi-label downstream task, vessel segmentation with the four
-encoders (and its real-image DRIVE / CHASE_DB1 study), and a recorded ``real``-profile run.
+Not built yet (issue 15): a recorded ``real``-profile run.
 """

@@ -15,7 +15,8 @@ from torch import nn
 
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 # Families whose module imports timm (about 2 s): imported, and so registered, on first use.
-_LAZY = {"gap_resnet": "gap_resnet", "gap_classifier": "gap_classifier", "foundation_resnet": "foundation_resnet"}
+_LAZY = {"gap_resnet": "gap_resnet", "gap_classifier": "gap_classifier", "foundation_resnet": "foundation_resnet",
+         "encoder_unet": "encoder_unet"}
 
 
 def register_model(name: str | None = None) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:

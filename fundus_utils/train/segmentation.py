@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 import torch
+from torch import nn
 
 from ..config import Config
 from ..models import create_model
@@ -40,8 +41,11 @@ def random_patches(size: int, per_image: int = 1) -> Callable[[torch.Tensor, tor
 def fit_segmenter(x: np.ndarray, y: np.ndarray, cfg: Config, epochs: int, width: int = 16, depth: int = 4,
                   lr: float = 3e-3, patch: int | None = None, per_image: int = 1, bs: int = 16,
                   valid_fraction: float = 0.1, patients: Sequence | None = None, seed: int = 0,
-                  progress: bool | None = None):
+                  progress: bool | None = None, model: nn.Module | None = None, loss_func: Callable | None = None):
     """Train a U-Net with Dice + BCE and a one-cycle schedule; returns the fastai ``Learner``.
+
+    ``model``: the network to train instead of the house U-Net (``width``, ``depth``); ``loss_func``:
+    the loss instead of :class:`~fundus_utils.train.losses.DiceBCELoss`.
 
     ``y``: masks ``N x H x W``, or ``N x C x H x W`` for C labels at once (one output channel each).
 
@@ -53,8 +57,9 @@ def fit_segmenter(x: np.ndarray, y: np.ndarray, cfg: Config, epochs: int, width:
     masks = (y[:, None] if y.ndim == 3 else y).astype(np.uint8)  # N x H x W, or N x C x H x W (multi-label)
     dls = holdout_dls(x, masks, patients, valid_fraction, seed, bs=bs, device=cfg.device,
                       augment=random_patches(patch, per_image) if patch else random_flips, drop_last=True)
-    model = create_model("unet", in_channels=x.shape[1], out_channels=masks.shape[1], width=width, depth=depth)
-    learn = make_learner(dls, model, DiceBCELoss(), cfg=cfg, lr=lr, progress=progress)
+    if model is None:
+        model = create_model("unet", in_channels=x.shape[1], out_channels=masks.shape[1], width=width, depth=depth)
+    learn = make_learner(dls, model, loss_func or DiceBCELoss(), cfg=cfg, lr=lr, progress=progress)
     learn.fit_one_cycle(epochs, lr)
     return learn
 

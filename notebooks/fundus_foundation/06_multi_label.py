@@ -81,4 +81,4 @@ report.bars(bars, "ff_multi_label_bars", "Multi-label: macro AUC of the seven cl
 report.summary(cfg)
 
 # %% [markdown]
-# [← Back to the paper: Disease-specific foundation models for fundus images](../../book/papers/fundus_foundation.md) · [Next: Beyond the paper: does pretraining on the twin help on real photographs? →](07_real_glaucoma.ipynb)
+# [← Back to the paper: Disease-specific foundation models for fundus images](../../book/papers/fundus_foundation.md) · [Next: Vessel segmentation: a U-Net on each trunk, Dice vs training-data volume →](07_vessels.ipynb)

@@ -64,4 +64,4 @@ else:
 report.summary(cfg)
 
 # %% [markdown]
-# [← Back to the paper: Disease-specific foundation models for fundus images](../../book/papers/fundus_foundation.md) · [Next: GMNNnet: multimodal glaucoma-type diagnosis →](../../book/papers/gmnnet.md)
+# [← Back to the paper: Disease-specific foundation models for fundus images](../../book/papers/fundus_foundation.md) · [Next: Beyond the paper: real vessels from trunks pretrained on the twin →](09_real_vessels.ipynb)
