@@ -67,8 +67,9 @@ def downstream_table(cfg: Config) -> pd.DataFrame:
 
 
 def assign_folds(table: pd.DataFrame, cfg: Config, strata: str | np.ndarray) -> pd.DataFrame:
-    """A copy of ``table`` with patient-level CV folds stratified by ``strata`` (a column or per-row values): ``cv_fold`` (``cfg.downstream.folds``,
-    the linear probe's) and ``ft_fold`` (``cfg.downstream.ft.folds``, fine-tuning's; None: the same folds)."""
+    """A copy of ``table`` with patient-level CV folds stratified by ``strata`` (a column or per-row values):
+    ``cv_fold`` (``cfg.downstream.folds``, the linear probe's) and ``ft_fold`` (``cfg.downstream.ft.folds``,
+    fine-tuning's; None: the same folds)."""
     table = table.copy()
     table["cv_fold"] = patient_folds(table, cfg.downstream.folds, cfg.seed, stratify=strata).to_numpy()
     ft_folds = cfg.downstream.ft.folds
@@ -112,7 +113,7 @@ class _Features(nn.Module):
 
 
 def outputs(y: np.ndarray) -> int:
-    """Network outputs for labels ``y``: 2 (softmax) for a 0/1 vector, one per column (sigmoid) for an N x C 0/1 matrix."""
+    """Network outputs for labels ``y``: 2 (softmax) for a 0/1 vector, one per column (sigmoid) for an N x C matrix."""
     return 2 if y.ndim == 1 else y.shape[1]
 
 
@@ -136,8 +137,8 @@ def fit_head(features: np.ndarray, y: np.ndarray, cfg: Config, seed: int) -> nn.
     lp = cfg.downstream.lp
     seed_everything(seed)
     head = authors_head(features.shape[1], outputs(y))
-    # copies: cached arrays are read-only
-    x, t = torch.tensor(features, dtype=torch.float32), torch.tensor(y, dtype=torch.int64 if y.ndim == 1 else torch.float32)
+    x = torch.tensor(features, dtype=torch.float32)  # copies: cached arrays are read-only
+    t = torch.tensor(y, dtype=torch.int64 if y.ndim == 1 else torch.float32)
     opt = torch.optim.Adam(head.parameters(), lr=lp.lr, weight_decay=lp.wd, foreach=True)
     loss_func = loss_for(y)
     head.train()

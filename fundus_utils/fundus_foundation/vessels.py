@@ -56,6 +56,9 @@ from . import upstream
 from .upstream import INITS
 
 
+ABSENT = "not under the data root ($FUNDUS_DATA or ../shared/data)"
+
+
 @dataclass
 class VesselSet:
     """Pictures (uint8 ``N x 3 x size x size``), vessel masks and fields of view (bool ``N x size x size``)."""
@@ -174,7 +177,7 @@ def vessel_study(cfg: Config, study: str = "vessels") -> tuple[pd.DataFrame, pd.
         coverage.append({"set": t["name"], "dataset": t["dataset"], "split": t["split"] or "all",
                          "status": "scored" if got is not None else "skipped",
                          "pictures": 0 if got is None else len(got.x),
-                         "reason": "" if got is not None else "not under the data root ($FUNDUS_DATA or ../shared/data)"})
+                         "reason": "" if got is not None else ABSENT})
         tests += [got] if got is not None else []
     if train is None or not tests:
         return pd.DataFrame(columns=["test set", "initialisation", "init", "fraction", "trained on", "picture",
@@ -200,7 +203,8 @@ def dice_table(scores: pd.DataFrame) -> pd.DataFrame:
         return mean_ci_text(d.to_numpy())
 
     method = scores[scores["init"].notna()]
-    table = method.groupby(["test set", "initialisation", "fraction"], sort=False)["dice"].apply(text).unstack("fraction")
+    table = method.groupby(["test set", "initialisation", "fraction"], sort=False)["dice"].apply(text)
+    table = table.unstack("fraction")
     table.columns = [f"{f:.0%} of training pictures" for f in table.columns]
     base = scores[scores["init"].isna()].groupby(["test set", "initialisation"], sort=False)["dice"].apply(text)
     return pd.concat([table, base.rename("image-blind, full training set").to_frame()]).fillna("")
@@ -214,7 +218,7 @@ def _strongest_baseline(scores: pd.DataFrame, test_set: str) -> pd.Series:
 
 def vessel_bars(scores: pd.DataFrame, cfg: Config, study: str = "vessels") -> tuple[list[Bar], list[bool]]:
     """Per test set, initialisation and fraction: mean Dice vs the stronger image-blind baseline on the same
-    pictures (paired bootstrap); and whether each is asserted (fraction at least ``asserted_from``)."""
+    pictures (paired bootstrap); and whether each is asserted (fraction at least ``asserted_from``; None: none)."""
     bars, asserted = [], []
     method = scores[scores["init"].notna()]
     for (name, init, fraction), g in method.groupby(["test set", "init", "fraction"], sort=False):
@@ -222,7 +226,8 @@ def vessel_bars(scores: pd.DataFrame, cfg: Config, study: str = "vessels") -> tu
         bars.append(paired_mean(f"{name}: {upstream.init_label(init, cfg)} U-Net, {fraction:.0%} of training pictures, "
                                 f"Dice vs {base['initialisation'].iloc[0].removeprefix('baseline: ')}",
                                 g.sort_values("picture")["dice"].to_numpy(), base["dice"].to_numpy()))
-        asserted.append(fraction >= getattr(cfg, study).asserted_from)
+        start = getattr(cfg, study).asserted_from
+        asserted.append(start is not None and fraction >= start)
     return bars, asserted
 
 
