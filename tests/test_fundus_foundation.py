@@ -336,3 +336,12 @@ def test_vessel_study_scores_every_init_and_volume_against_image_blind_maps(tmp_
     cfg.data_root = tmp_path                                    # no DRIVE here: the real study is skipped, saying so
     real, real_coverage = vessels.vessel_study(cfg, "real_vessels")
     assert real.empty and (real_coverage["status"] == "skipped").all() and len(real_coverage) == 2
+
+
+def test_thumbnail_baseline_scores_every_picture_out_of_fold(tmp_path, monkeypatch):
+    from fundus_utils.fundus_foundation import real_images
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    table = data.open_dataset("synthetic-screening", n=40, size=32, seed=3, abnormal_rate=0.5)
+    table["cv_fold"] = np.arange(len(table)) % 4
+    scores = real_images.thumbnail_scores(table, grid=4, size=32)
+    assert scores.shape == (40,) and np.isfinite(scores).all() and ((scores >= 0) & (scores <= 1)).all()

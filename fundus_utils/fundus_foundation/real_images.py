@@ -13,11 +13,15 @@ runs nothing.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from sklearn.linear_model import LogisticRegression
 
 from .. import data
 from ..config import Config
 from ..data.registry import present
+from ..evaluation import delong_ci, delong_test
+from .upstream import pictures
 from . import downstream
 
 
@@ -47,3 +51,37 @@ def availability(cfg: Config) -> pd.DataFrame:
     here = present(spec.dataset, cfg.data_root)
     return pd.DataFrame([{"task": "glaucoma", "dataset": spec.dataset, "split": spec.split, "present": here,
                           "reason": "" if here else "not under the data root ($FUNDUS_DATA or ../shared/data)"}])
+
+
+def thumbnail_scores(table: pd.DataFrame, grid: int = 8, size: int = 64) -> np.ndarray:
+    """Out-of-fold glaucoma scores of a simple learned baseline: logistic regression (scikit-learn, L2, C=1) on
+    each picture's ``grid`` x ``grid`` colour thumbnail (the mean of ``size // grid`` px blocks, standardised on
+    the training folds), in the table's ``cv_fold`` folds. What any trunk's AUC must be read against."""
+    x = pictures(table, size).astype(np.float32) / 255
+    block = size // grid
+    thumbs = x.reshape(len(x), 3, grid, block, grid, block).mean(axis=(3, 5)).reshape(len(x), -1)
+    y, folds = table["abnormal"].to_numpy(int), table["cv_fold"].to_numpy()
+    scores = np.full(len(y), np.nan)
+    for k in np.unique(folds):
+        fit = folds != k
+        mean, sd = thumbs[fit].mean(0), thumbs[fit].std(0) + 1e-6
+        model = LogisticRegression(C=1.0, max_iter=2000).fit((thumbs[fit] - mean) / sd, y[fit])
+        scores[~fit] = model.predict_proba((thumbs[~fit] - mean) / sd)[:, 1]
+    return scores
+
+
+def against_thumbnail(results: list[pd.DataFrame], oofs: list[dict], table: pd.DataFrame) -> pd.DataFrame:
+    """The thumbnail baseline's pooled out-of-fold AUC [DeLong 95 % CI] and, per protocol, rung and
+    initialisation, DeLong's two-sided p of its pooled scores against the baseline's on the same pictures."""
+    y, base = table["abnormal"].to_numpy(int), thumbnail_scores(table)
+    auc, lo, hi = delong_ci(y, base)
+    rows = [{"protocol": "baseline", "resolution": 64, "initialisation": "logistic regression on 8 x 8 thumbnails",
+             "pooled AUC [95% CI]": f"{auc:.3f} [{lo:.3f}, {hi:.3f}]", "DeLong p vs thumbnail baseline": np.nan}]
+    for result, oof in zip(results, oofs):
+        for r in result.itertuples():
+            scores = oof[r.init, r.resolution]["score"].to_numpy()
+            a, l, h = delong_ci(y, scores)
+            rows.append({"protocol": r.protocol, "resolution": r.resolution, "initialisation": r.initialisation,
+                         "pooled AUC [95% CI]": f"{a:.3f} [{l:.3f}, {h:.3f}]",
+                         "DeLong p vs thumbnail baseline": delong_test(y, scores, base)["p"]})
+    return pd.DataFrame(rows)

@@ -44,9 +44,11 @@ table = real_images.glaucoma_table(cfg)
 # %%
 shown = ["protocol", "resolution", "initialisation", "AUC mean ± SD (folds)", "pooled AUC [95% CI]",
          "DeLong p vs Scratch"]
+results, oofs = [], []
 if table is not None:
     for protocol in ("LP", "FT"):
-        result, _ = real_images.glaucoma_table1(cfg, protocol, table)
+        result, oof = real_images.glaucoma_table1(cfg, protocol, table)
+        results.append(result), oofs.append(oof)
         report.table(result[shown], f"ff_real_glaucoma_{protocol.lower()}", f"Real glaucoma (REFUGE Test400), "
                      f"{protocol}: AUC mean ± SD over the folds and pooled out of fold [DeLong 95 % CI]; "
                      "DeLong's two-sided p against Scratch. Fundus trunks pretrained on the twin only.", cfg,
@@ -55,10 +57,25 @@ else:
     print("REFUGE is not under the data root: the real-image study was not run (see the table above).")
 
 # %% [markdown]
+# ## Against a simple learned baseline
+#
+# Scratch is a random trunk, a weak reference. A logistic regression on each picture's 8 x 8
+# colour thumbnail, in the same folds, says how much of the task coarse colour and layout alone
+# carry (`real_images.thumbnail_scores`): a trunk's AUC means little unless it is read against it.
+
+# %%
+if table is not None:
+    report.table(real_images.against_thumbnail(results, oofs, table), "ff_real_glaucoma_thumbnail",
+                 "Real glaucoma (REFUGE Test400): the thumbnail baseline's pooled out-of-fold AUC [DeLong 95 % CI] "
+                 "and each initialisation's, with DeLong's two-sided p against the baseline on the same pictures.",
+                 cfg, source="REFUGE Test400")
+
+# %% [markdown]
 # ## Summary
 #
 # - Trunks pretrained on the twin only were linearly probed and fine-tuned for real glaucoma on
-#   REFUGE Test400 where it is present, against Scratch; the tables say what came out.
+#   REFUGE Test400 where it is present, against Scratch and against a logistic regression on 8 x 8
+#   colour thumbnails; the tables say what came out.
 
 # %% tags=["remove-input"]
 report.summary(cfg)
