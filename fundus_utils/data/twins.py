@@ -287,6 +287,17 @@ __all__ = ["TWIN_MAP", "CONDITIONS", "multidisease_twin", "refuge_twin", "rfmid_
            "vessel_twin"]
 
 
+def _device_per_patient(rng: np.random.Generator, plan: pd.DataFrame, devices: Sequence[str]) -> dict[str, str]:
+    """One device style per patient, drawn from ``devices`` ("random": a fresh style per eye)."""
+    return {p: str(rng.choice(list(devices))) for p in plan["patient_id"].unique()}
+
+
+def _eye_args(seed: int, i: int, style: str, eye: str, simulator: str, **scene) -> dict:
+    """``sample_scene`` arguments of the ``i``-th eye of a set drawn from ``seed`` (no background prevalence)."""
+    return dict(seed=seed * 1_000_003 + i, style=None if style == "random" else style, eye=eye, prevalence=0.0,
+                simulator=simulator, **scene)
+
+
 @register("synthetic-screening")
 def screening_twin(root=None, n: int = 1000, size: int = 128, seed: int = 0, abnormal_rate: float = 0.2,
                    devices: Sequence[str] = ("random",), split_fractions=(0.8, 0.0, 0.2), k_folds: int = 5,
@@ -311,14 +322,12 @@ def screening_twin(root=None, n: int = 1000, size: int = 128, seed: int = 0, abn
     def build(folder: Path) -> pd.DataFrame:
         rng = np.random.default_rng(seed)
         plan = _patients(rng, n, split_fractions, k_folds)
-        device_of = {p: str(rng.choice(list(devices))) for p in plan["patient_id"].unique()}
+        device_of = _device_per_patient(rng, plan, devices)
         args, abnormal = [], []
         for i, row in enumerate(plan.itertuples()):
             found = tuple(rng.choice(pool, size=int(rng.integers(1, min(2, len(pool)) + 1)), replace=False)) \
                 if rng.uniform() < abnormal_rate else ()
-            style = device_of[row.patient_id]
-            args.append(dict(seed=seed * 1_000_003 + i, style=None if style == "random" else style, eye=row.eye,
-                             findings=found, prevalence=0.0, simulator=simulator))
+            args.append(_eye_args(seed, i, device_of[row.patient_id], row.eye, simulator, findings=found))
             abnormal.append(int(bool(found)))
         table = _render_set("synthetic-screening", folder, plan, size, args)
         table["abnormal"] = abnormal
@@ -348,13 +357,12 @@ def multidisease_twin(root=None, n: int = 400, size: int = 128, seed: int = 0,
     def build(folder: Path) -> pd.DataFrame:
         rng = np.random.default_rng(seed)
         plan = _patients(rng, n, split_fractions, k_folds)
-        device_of = {p: str(rng.choice(list(devices))) for p in plan["patient_id"].unique()}
+        device_of = _device_per_patient(rng, plan, devices)
         args, labels = [], []
         for i, row in enumerate(plan.itertuples()):
             classes = multidisease.sample_classes(rng, two_rate)
-            style = device_of[row.patient_id]
-            args.append(dict(seed=seed * 1_000_003 + i, style=None if style == "random" else style, eye=row.eye,
-                             prevalence=0.0, simulator=simulator, **multidisease.scene_args(rng, classes)))
+            args.append(_eye_args(seed, i, device_of[row.patient_id], row.eye, simulator,
+                                  **multidisease.scene_args(rng, classes)))
             labels.append({f"label_{c}": int(c in classes) for c in multidisease.CLASSES})
         table = _render_set("synthetic-multidisease", folder, plan, size, args)
         return pd.concat([table, pd.DataFrame(labels)], axis=1)

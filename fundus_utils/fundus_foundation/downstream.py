@@ -198,6 +198,16 @@ def fine_tune_scores(init: str, cfg: Config, size: int, x: np.ndarray, y: np.nda
 PROTOCOLS = ("LP", "FT")
 
 
+def protocol_scores(protocol: str, init: str, cfg: Config, size: int, x: np.ndarray, y: np.ndarray,
+                    folds: np.ndarray, patients: np.ndarray) -> np.ndarray:
+    """Out-of-fold scores of ``init`` under ``protocol``: :func:`probe_scores` ("LP"), :func:`fine_tune_scores` ("FT")."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}; choose one of {PROTOCOLS}")
+    if protocol == "LP":
+        return probe_scores(init, cfg, size, x, y, folds)
+    return fine_tune_scores(init, cfg, size, x, y, folds, patients)
+
+
 def rungs(cfg: Config, protocol: str) -> list[int]:
     """The resolutions at which ``protocol`` is run: every rung, or for "FT" ``cfg.downstream.ft.resolutions``."""
     chosen = cfg.downstream.ft.resolutions if protocol == "FT" else None
@@ -227,8 +237,7 @@ def out_of_fold(protocol: str, init: str, cfg: Config, size: int, table: pd.Data
 
     def compute() -> pd.DataFrame:
         y, folds, x = table["abnormal"].to_numpy(int), table[fold_column(protocol)].to_numpy(), pictures(table, size)
-        scores = probe_scores(init, cfg, size, x, y, folds) if protocol == "LP" else \
-            fine_tune_scores(init, cfg, size, x, y, folds, table["patient_id"].to_numpy())
+        scores = protocol_scores(protocol, init, cfg, size, x, y, folds, table["patient_id"].to_numpy())
         return pd.DataFrame({"image_id": table["image_id"], "cv_fold": folds, "abnormal": y, "score": scores})
 
     return result_cache.cached(path, compute)

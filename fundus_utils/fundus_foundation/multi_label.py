@@ -81,9 +81,7 @@ def out_of_fold(protocol: str, init: str, cfg: Config, table: pd.DataFrame, rows
     def compute() -> np.ndarray:
         y, x = table[label_columns()].to_numpy(int), pictures(table, size)
         folds = table[downstream.fold_column(protocol)].to_numpy()
-        if protocol == "LP":
-            return downstream.probe_scores(init, cfg, size, x, y, folds)
-        return downstream.fine_tune_scores(init, cfg, size, x, y, folds, table["patient_id"].to_numpy())
+        return downstream.protocol_scores(protocol, init, cfg, size, x, y, folds, table["patient_id"].to_numpy())
 
     return np.asarray(result_cache.cached(path, compute))
 

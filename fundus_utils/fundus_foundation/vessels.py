@@ -33,10 +33,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import torch
 from matplotlib.figure import Figure
-from torch import nn
-from torch.optim.swa_utils import update_bn
 
 from .. import data
 from ..config import Config
@@ -51,7 +48,7 @@ from ..seed import seed_everything
 from ..train import result_cache
 from ..train.learner import fitting
 from ..train.losses import dice_loss
-from ..train.segmentation import fit_segmenter, predict_probabilities
+from ..train.segmentation import fit_segmenter, predict_probabilities, recalibrate_batchnorm
 from . import upstream
 from .upstream import INITS
 
@@ -108,19 +105,6 @@ def epochs_for(n_pictures: int, spec) -> int:
 def dice_inside(probabilities: np.ndarray, masks: np.ndarray, fovs: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """Per picture: Dice of ``probabilities > threshold`` with the mask, inside the field of view."""
     return np.array([dice(p > threshold, m, where=f) for p, m, f in zip(probabilities, masks, fovs)])
-
-
-def recalibrate_batchnorm(model: nn.Module, x: np.ndarray, bs: int = 16) -> None:
-    """Recompute every BatchNorm's running statistics on whole pictures ``x`` (uint8), the trained weights unchanged.
-
-    A few dozen steps on patches leave the running averages far from the statistics of whole
-    pictures: on the twin's test pictures one U-Net scored Dice 0.22 in eval mode and 0.36 with
-    batch statistics (seed 0, 120 steps). ``torch.optim.swa_utils.update_bn`` recomputes them as a
-    plain average over the pictures ("precise BN", Wu & Johnson, arXiv:2105.07576).
-    """
-    batches = [torch.from_numpy(x[i:i + bs]).float().div_(255) for i in range(0, len(x), bs)]
-    update_bn(batches, model)
-    model.eval()
 
 
 def trained_scores(init: str, fraction: float, cfg: Config, study: str, train: VesselSet,

