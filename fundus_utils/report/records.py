@@ -19,14 +19,15 @@ from .tables import table as report_table
 RECORD_DIR = REPO_ROOT / "book" / "papers" / "recorded"
 
 
-def record(table: pd.DataFrame, name: str, cfg: Any, caption: str) -> Path:
-    """Write ``table`` to ``<RECORD_DIR>/<name>.csv`` with a provenance file (real/full runs only)."""
+def record(table: pd.DataFrame, name: str, cfg: Any, caption: str, source: provenance.Source = None) -> Path:
+    """Write ``table`` to ``<RECORD_DIR>/<name>.csv`` with a provenance file (real/full runs only);
+    ``source``: the data it was computed on, when not the run's own (:func:`.provenance.line`)."""
     if cfg.profile == "smoke":
         raise ValueError("records hold real-data runs; the smoke profile only reads them")
     RECORD_DIR.mkdir(parents=True, exist_ok=True)
     path = RECORD_DIR / f"{name}.csv"
     table.to_csv(path)
-    path.with_suffix(".provenance.txt").write_text(f"{caption}\n{provenance.line(cfg)}\n")
+    path.with_suffix(".provenance.txt").write_text(f"{caption}\n{provenance.line(cfg, source)}\n")
     return path
 
 

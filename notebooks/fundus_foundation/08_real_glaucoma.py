@@ -20,7 +20,7 @@
 # where glaucoma shows, is then 5-9 px wide, and the twin's abnormal findings (haemorrhages,
 # exudates, drusen...) are not glaucoma. So this is a test of whether twin pretraining gives
 # general fundus features, at a size where little is left to see. The `real` profile runs the
-# same study at 64-256 px on trunks pretrained on a larger twin.
+# same study at 32-128 px on trunks pretrained on a larger twin (4000 eyes).
 #
 # **No bars.** Real data may be absent (CI runs without it) and nothing here is designed to
 # show an effect: the AUCs and DeLong's tests are reported, whichever way they come out.
@@ -30,6 +30,8 @@ profile = "smoke"
 overrides = {}  # any setting, dotted into groups, e.g. {"seed": 1}: papermill -p overrides '{"seed": 1}'
 
 # %%
+import pandas as pd
+
 from fundus_utils import report, session
 from fundus_utils.fundus_foundation import real_images, upstream
 
@@ -65,10 +67,34 @@ else:
 
 # %%
 if table is not None:
-    report.table(real_images.against_thumbnail(results, oofs, table), "ff_real_glaucoma_thumbnail",
+    baseline = real_images.against_thumbnail(results, oofs, table)
+    report.table(baseline, "ff_real_glaucoma_thumbnail",
                  "Real glaucoma (REFUGE Test400): the thumbnail baseline's pooled out-of-fold AUC [DeLong 95 % CI] "
                  "and each initialisation's, with DeLong's two-sided p against the baseline on the same pictures.",
                  cfg, source="REFUGE Test400")
+
+# %% [markdown]
+# ## The recorded real-profile run
+#
+# The numbers of the last `real`-profile run of this notebook (ladder 32/64/128 px, trunks pretrained
+# on a 4000-eye twin), with its provenance line (commit, data manifest hash, device, wall time).
+
+# %%
+if table is not None and cfg.profile != "smoke":
+    data = f"{cfg.real_images.dataset}+{upstream.source(cfg)}"
+    both = pd.concat(results)[shown].set_index(["protocol", "resolution", "initialisation"])
+    report.record(both, f"fundus_foundation_{cfg.profile}_glaucoma", cfg,
+                  f"Real glaucoma on REFUGE Test400 ({'/'.join(map(str, cfg.resolutions))} px, "
+                  f"{cfg.upstream.twin['n']}-eye twin upstream): AUC per protocol, rung and initialisation, "
+                  "DeLong's p against Scratch; ImageNet = the texture stand-in", source=data)
+    report.record(baseline.set_index(["protocol", "resolution", "initialisation"]),
+                  f"fundus_foundation_{cfg.profile}_glaucoma_thumbnail", cfg,
+                  "Real glaucoma on REFUGE Test400 against logistic regression on 8 x 8 colour thumbnails "
+                  "(same folds): pooled AUC and DeLong's p against the baseline", source=data)
+report.show_recorded("fundus_foundation_real_glaucoma", "ff_real_glaucoma_recorded", cfg, source="REFUGE Test400",
+                     index_col=[0, 1, 2])
+report.show_recorded("fundus_foundation_real_glaucoma_thumbnail", "ff_real_glaucoma_thumbnail_recorded", cfg,
+                     source="REFUGE Test400", index_col=[0, 1, 2]);
 
 # %% [markdown]
 # ## Summary
