@@ -135,6 +135,19 @@ def test_prevalence_prior_picks_a_training_threshold():
     assert (prevalence_prior(masks)[0] == pred).all()
 
 
+def test_vessel_maps_are_the_whole_fov_and_the_prevalence_map():
+    from fundus_utils.evaluation import dice, vessel_maps
+
+    masks = np.zeros((4, 16, 16), bool)
+    masks[:, 4:6] = True
+    fovs = np.ones_like(masks)
+    maps, t, train_dice = vessel_maps(masks, fovs)
+    assert set(maps) == {"all FOV", "prevalence map"} and maps["all FOV"].all()
+    assert (maps["prevalence map"] == prevalence_prior(masks, where=fovs)[0]).all() and train_dice == 1.0
+    p = masks[0].mean()                                  # the all-FOV map's Dice is 2p / (1 + p)
+    assert np.isclose(dice(maps["all FOV"], masks[0]), 2 * p / (1 + p))
+
+
 def test_named_bars_by_prefix_and_typos_refused() -> None:
     from fundus_utils.evaluation.bars import named
 

@@ -77,6 +77,9 @@ def test_records_round_trip(cfg: SimpleNamespace, tmp_path: Path, monkeypatch: p
     caption, prov = (cfg.results_dir / "demo_recorded.provenance.txt").read_text().splitlines()
     assert caption == "Recorded real-profile run: MTL-IO on Test400"
     assert prov == recorded_line and "profile real" in prov               # the record's provenance, not this run's
+    assert "data REFUGE@" in recorded_line
+    report.record(df, "demo_real", SimpleNamespace(**{**vars(cfg), "profile": "real"}), "MTL-IO", source="DRIVE+twin")
+    assert "data DRIVE@" in (tmp_path / "recorded" / "demo_real.provenance.txt").read_text()  # the data it was run on
 
 
 def test_glued_in_a_kernel(tmp_path: Path) -> None:

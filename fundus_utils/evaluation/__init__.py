@@ -3,7 +3,7 @@
 The CAM functions (``.cam``) are loaded on first use, and import torch and pytorch_grad_cam only when called.
 """
 from .segmentation import centre_of_mass, centres_of_mass, dice, dice_per_image, vertical_cdr, vertical_extent
-from .baselines import mask_centres, mean_position, place_prior, prevalence_prior, shape_prior
+from .baselines import mask_centres, mean_position, place_prior, prevalence_prior, shape_prior, vessel_maps
 from .bars import Bar, bars_table, check_bars, paired_auc, paired_mean, verdict
 from .stats import auc_rank, bootstrap_ci, ci_text, delong_ci, delong_test, mean_ci_text
 

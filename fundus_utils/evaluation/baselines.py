@@ -8,6 +8,7 @@
   mean Dice on the training masks is best: the structure where it usually lies (both
   sides' blobs when left and right eyes mirror each other). Where a centred shape prior
   misses an off-centre disc entirely, this one does not.
+* :func:`vessel_maps` - for vessels, the whole field of view beside the prevalence map.
 * :func:`mean_position` - the mean training position of a landmark (fovea, disc centre),
   predicted for every test image.
 
@@ -97,6 +98,14 @@ def prevalence_prior(masks: np.ndarray, where: np.ndarray | None = None,
     return freq >= best[1], best[1], best[0]
 
 
+def vessel_maps(masks: np.ndarray, fovs: np.ndarray) -> tuple[dict[str, np.ndarray], float, float]:
+    """The image-blind vessel maps of training ``masks`` inside their ``fovs``: the whole picture ("all FOV":
+    Dice 2p / (1 + p) at vessel prevalence p inside a test FOV, the soft Dice loss's trivial answer) and the
+    :func:`prevalence_prior` map; with the prevalence map's threshold and mean training Dice."""
+    prevalence, threshold, train_dice = prevalence_prior(masks, where=fovs)
+    return {"all FOV": np.ones(prevalence.shape, bool), "prevalence map": prevalence}, threshold, train_dice
+
+
 def mean_position(train_xy: np.ndarray, n: int) -> np.ndarray:
     """``n x 2``: the mean of the finite training positions ``(M, 2)``, repeated for ``n`` test images."""
     xy = np.asarray(train_xy, float)
@@ -106,4 +115,4 @@ def mean_position(train_xy: np.ndarray, n: int) -> np.ndarray:
     return np.tile(xy[ok].mean(axis=0), (n, 1))
 
 
-__all__ = ["mask_centres", "mean_position", "place_prior", "prevalence_prior", "shape_prior"]
+__all__ = ["mask_centres", "mean_position", "place_prior", "prevalence_prior", "shape_prior", "vessel_maps"]

@@ -16,7 +16,7 @@ ones "less successful at structural tasks". It names no data set, volumes or sch
   bar's baseline is the stronger, on that test set, of two image-blind maps from the full training
   set's masks: every field-of-view pixel called vessel, and the per-pixel vessel frequency
   thresholded where it scores best on those training masks
-  (:func:`fundus_utils.evaluation.baselines.prevalence_prior`).
+  (:func:`fundus_utils.evaluation.baselines.vessel_maps`).
 
 A study (``cfg.vessels``; beyond the paper ``cfg.real_vessels``) names its ``train`` set and its
 ``tests`` (``dataset``, ``twin``, ``split``); a real set absent from the data root is skipped and
@@ -42,7 +42,7 @@ from ..data.registry import present
 from ..data.splits import patient_holdout
 from ..evaluation import dice, mean_ci_text
 from ..evaluation.bars import Bar, paired_mean
-from ..evaluation.baselines import prevalence_prior
+from ..evaluation.baselines import vessel_maps
 from ..models import create_model
 from ..seed import seed_everything
 from ..train import result_cache
@@ -139,12 +139,9 @@ def trained_scores(init: str, fraction: float, cfg: Config, study: str, train: V
 
 def baseline_scores(train: VesselSet, tests: list[VesselSet]) -> dict[str, dict[str, np.ndarray]]:
     """Per test set, the per-picture Dice of the two image-blind maps of the full training set's masks."""
-    prevalence = prevalence_prior(train.masks, where=train.fovs)[0]
-    out = {}
-    for t in tests:
-        maps = {"all FOV": np.ones_like(t.masks), "prevalence map": np.broadcast_to(prevalence, t.masks.shape)}
-        out[t.name] = {name: dice_inside(m.astype(float), t.masks, t.fovs) for name, m in maps.items()}
-    return out
+    maps = vessel_maps(train.masks, train.fovs)[0]
+    return {t.name: {name: dice_inside(np.broadcast_to(m, t.masks.shape).astype(float), t.masks, t.fovs)
+                     for name, m in maps.items()} for t in tests}
 
 
 def vessel_study(cfg: Config, study: str = "vessels") -> tuple[pd.DataFrame, pd.DataFrame]:

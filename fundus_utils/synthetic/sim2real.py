@@ -45,7 +45,7 @@ from ..data.preprocess import Letterbox, fov_from_image, letterbox, standardise
 from ..data.registry import get as dataset_entry
 from ..evaluation import dice, mean_ci_text, paired_mean
 from ..evaluation.bars import Bar
-from ..evaluation.baselines import place_prior, prevalence_prior, shape_prior
+from ..evaluation.baselines import place_prior, prevalence_prior, shape_prior, vessel_maps
 from ..models import create_model
 from ..progress import progress
 from ..seed import seed_everything
@@ -170,12 +170,12 @@ def synthetic_set(task: str, cfg: Config, seed: int = 1) -> tuple[np.ndarray, np
 
 def baseline_maps(task: str, masks: np.ndarray, fovs: np.ndarray) -> tuple[dict[str, np.ndarray], dict]:
     """The image-blind baselines of ``task`` as ``size`` x ``size`` maps on the letterboxed grid, and their facts."""
-    prevalence, t, train_dice = prevalence_prior(masks, where=fovs)
     if task == "od":
+        prevalence, t, train_dice = prevalence_prior(masks, where=fovs)
         return ({"shape prior": place_prior(shape_prior(masks), 1)[0], "prevalence map": prevalence},
                 {"prior from": f"{len(masks)} twin masks", "prevalence threshold": t, "prevalence twin Dice": train_dice})
-    return ({"all FOV": np.ones(masks.shape[1:], bool), "prevalence map": prevalence},
-            {"prevalence threshold": t, "prevalence twin Dice": train_dice})
+    maps, t, train_dice = vessel_maps(masks, fovs)
+    return maps, {"prevalence threshold": t, "prevalence twin Dice": train_dice}
 
 
 def score(probabilities: np.ndarray, real: RealSet, task: str, threshold: float = 0.5,
