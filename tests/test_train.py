@@ -227,3 +227,14 @@ def test_holdout_is_a_seeded_draw_of_whole_patients() -> None:
     dls = holdout_dls(x, y, patients, 0.1, seed=0, bs=4)
     valid_ids = {int(v) for v in dls.valid.dataset.tensors[0].flatten()}
     assert valid_ids == set(np.flatnonzero(held)) and len(dls.train.dataset) == 36
+
+
+def test_a_training_loader_is_never_empty() -> None:
+    from fundus_utils.train import holdout_dls, tensor_dls
+
+    x, y = np.zeros((5, 1, 2, 2), np.uint8), np.zeros((5, 1, 2, 2), np.uint8)
+    dls = holdout_dls(x, y, None, 0.2, seed=0, bs=8, drop_last=True)       # 4 training rows < bs: one batch kept
+    assert len(list(dls.train)) == 1
+    assert len(list(holdout_dls(np.zeros((21, 1, 2, 2)), np.zeros((21, 1)), None, 0.05, bs=8).train)) == 2  # ragged 4th
+    with pytest.raises(ValueError, match="fewer than the batch size 8"):
+        tensor_dls(x, y, x, y, bs=8, drop_last=True)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from .. import data
 from ..config import Config
@@ -64,9 +66,8 @@ def thumbnail_scores(table: pd.DataFrame, grid: int = 8, size: int = 64) -> np.n
     scores = np.full(len(y), np.nan)
     for k in np.unique(folds):
         fit = folds != k
-        mean, sd = thumbs[fit].mean(0), thumbs[fit].std(0) + 1e-6
-        model = LogisticRegression(C=1.0, max_iter=2000).fit((thumbs[fit] - mean) / sd, y[fit])
-        scores[~fit] = model.predict_proba((thumbs[~fit] - mean) / sd)[:, 1]
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000)).fit(thumbs[fit], y[fit])
+        scores[~fit] = model.predict_proba(thumbs[~fit])[:, 1]
     return scores
 
 

@@ -154,11 +154,11 @@ def holdout_dls(x: np.ndarray, y: np.ndarray, patients: Sequence | None = None, 
     """:func:`tensor_dls` with ``valid_fraction`` of the rows held out to monitor training:
     whole patients drawn at random by ``seed`` (:func:`fundus_utils.data.splits.patient_holdout`;
     ``patients=None``: every row its own patient). A ragged last training batch is dropped
-    when there is more than one batch."""
+    when there is more than one batch (default), never the only one."""
     from ..data.splits import patient_holdout
 
     valid = patient_holdout(np.arange(len(x)) if patients is None else patients, valid_fraction, seed)
-    kwargs.setdefault("drop_last", int((~valid).sum()) > bs)
+    kwargs["drop_last"] = kwargs.get("drop_last", True) and int((~valid).sum()) > bs
     return tensor_dls(x[~valid], y[~valid], x[valid], y[valid], bs=bs, **kwargs)
 
 
@@ -189,6 +189,9 @@ def tensor_dls(x_train: np.ndarray | torch.Tensor, y_train: np.ndarray | torch.T
     for name, ds in (("train", train_ds), ("valid", valid_ds)):
         if ds.tensors[0].ndim != 4:
             raise ValueError(f"x_{name}: expected images (N, C, H, W), got shape {tuple(ds.tensors[0].shape)}")
+    if drop_last and len(train_ds) < bs:
+        raise ValueError(f"x_train: {len(train_ds)} samples, fewer than the batch size {bs}, with drop_last: the "
+                         "training loader would yield no batch (drop_last=False, or a smaller bs)")
     on_cuda = device.type == "cuda"
     if on_device is None:
         on_device = on_cuda and num_workers in (None, 0) and fits_on_gpu([train_ds, valid_ds], device)

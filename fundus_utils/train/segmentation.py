@@ -57,7 +57,7 @@ def fit_segmenter(x: np.ndarray, y: np.ndarray, cfg: Config, epochs: int, width:
     """
     masks = (y[:, None] if y.ndim == 3 else y).astype(np.uint8)  # N x H x W, or N x C x H x W (multi-label)
     dls = holdout_dls(x, masks, patients, valid_fraction, seed, bs=bs, device=cfg.device,
-                      augment=random_patches(patch, per_image) if patch else random_flips, drop_last=True)
+                      augment=random_patches(patch, per_image) if patch else random_flips)
     if model is None:
         model = create_model("unet", in_channels=x.shape[1], out_channels=masks.shape[1], width=width, depth=depth)
     learn = make_learner(dls, model, loss_func or DiceBCELoss(), cfg=cfg, lr=lr, progress=progress)
