@@ -22,3 +22,14 @@ def test_begin_loads_sets_threads_and_seeds(monkeypatch, tmp_path) -> None:
         assert "REFUGE" in report.line()
     finally:
         torch.set_num_threads(before)
+
+
+def test_overrides_may_be_papermill_json_text() -> None:
+    import pytest
+
+    assert session.parse_overrides('{"seg.epochs": 3}') == {"seg.epochs": 3}     # papermill -p overrides '{...}'
+    assert session.parse_overrides({"seed": 1}) == {"seed": 1} and session.parse_overrides(None) == {}
+    with pytest.raises(ValueError, match="not JSON"):
+        session.parse_overrides("seed=1")
+    with pytest.raises(ValueError, match="JSON object"):
+        session.parse_overrides("[1]")

@@ -68,7 +68,7 @@ from .cv import ArrayBank
 from .data import TaskArrays, prepare
 
 
-def begin(profile: str = "smoke", overrides: dict | None = None):
+def begin(profile: str = "smoke", overrides: dict | str | None = None):
     """A notebook's start (:func:`fundus_utils.session.begin`): the chapter's settings under
     ``profile`` and ``overrides``, ``cfg.threads`` intra-op threads on a CPU (one is fastest for
     the smoke profile's tiny tensors on a shared 2-core machine), the seed, the provenance clock."""

@@ -82,10 +82,11 @@ if table is not None:
 # %%
 if table is not None and cfg.profile != "smoke":
     data = f"{cfg.real_images.dataset}+{upstream.source(cfg)}"
+    upstream_set = f"{cfg.upstream.twin['n']}-eye twin" if cfg.upstream.twin else cfg.upstream.dataset
     both = pd.concat(results)[shown].set_index(["protocol", "resolution", "initialisation"])
     report.record(both, f"fundus_foundation_{cfg.profile}_glaucoma", cfg,
                   f"Real glaucoma on REFUGE Test400 ({'/'.join(map(str, cfg.resolutions))} px, "
-                  f"{cfg.upstream.twin['n']}-eye twin upstream): AUC per protocol, rung and initialisation, "
+                  f"{upstream_set} upstream): AUC per protocol, rung and initialisation, "
                   "DeLong's p against Scratch; ImageNet = the texture stand-in", source=data)
     report.record(baseline.set_index(["protocol", "resolution", "initialisation"]),
                   f"fundus_foundation_{cfg.profile}_glaucoma_thumbnail", cfg,
