@@ -34,5 +34,7 @@ Map of the chapter (paper -> code -> notebook under ``notebooks/fundus_foundatio
   DRIVE train -> DRIVE test and CHASE_DB1 (:func:`.vessels.vessel_study` ``"real_vessels"``) ->
   ``09_real_vessels``.
 
-Not built yet (issue 15): a recorded ``real``-profile run.
+Real-data numbers enter the book as records (:mod:`fundus_utils.report.records`): the ``real``
+profile's run of ``08_real_glaucoma`` and ``09_real_vessels`` writes them to
+``book/papers/recorded/fundus_foundation_real_*.csv``, and every profile shows the last one.
 """
