@@ -345,3 +345,63 @@ def test_thumbnail_baseline_scores_every_picture_out_of_fold(tmp_path, monkeypat
     table["cv_fold"] = np.arange(len(table)) % 4
     scores = real_images.thumbnail_scores(table, grid=4, size=32)
     assert scores.shape == (40,) and np.isfinite(scores).all() and ((scores >= 0) & (scores <= 1)).all()
+
+
+def test_streamed_upstream_training_is_reproducible_and_scores_every_test_picture(tmp_path, monkeypatch):
+    """upstream.loader="files" (full: sets too large for memory) trains from the resized-image cache."""
+    states = []
+    for run in ("a", "b"):
+        monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path / run))
+        cfg = config.load("fundus_foundation", "smoke", **{**TINY, "upstream.loader": "files",
+                                                           "upstream.augment.hflip": 0.5})
+        r = upstream.fundus_trunk(cfg, 32, from_imagenet=False)
+        states.append(r["state"])
+    assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
+    assert len(r["test"]) == (upstream.upstream_table(cfg)["split"] == "test").sum()
+    assert r["test"]["score"].between(0, 1).all()
+    with pytest.raises(ValueError, match="'memory' or 'files'"):
+        upstream.fundus_trunk(config.load("fundus_foundation", "smoke", **{**TINY, "upstream.loader": "disk"}),
+                              32, from_imagenet=False)
+
+
+def test_pretraining_command_fills_the_entries_the_notebooks_read(tmp_path, monkeypatch, capsys):
+    import json
+
+    from fundus_utils.fundus_foundation import pretrain
+
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    pretrain.main(["--profile", "smoke", "--overrides", json.dumps(TINY), "--inits", "Fundus"])
+    assert "Fundus at 32 px: 1 epochs" in capsys.readouterr().out
+    entries = sorted((tmp_path / "fundus_foundation" / "upstream").glob("*.pt"))
+    assert len(entries) == 1
+    stamp = entries[0].stat().st_mtime_ns
+    upstream.fundus_trunk(config.load("fundus_foundation", "smoke", **TINY), 32, from_imagenet=False)
+    assert entries[0].stat().st_mtime_ns == stamp                # read, not trained again
+
+
+def test_pretraining_on_two_processes_stores_one_trunk_the_notebooks_read(tmp_path, monkeypatch):
+    """Distributed data-parallel upstream training (fastai + Accelerate) on two CPU processes: both train
+    their shards of every batch, rank 0 stores the entry, and a single process reads that entry."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "FUNDUS_CACHE": str(tmp_path), "FUNDUS_PROGRESS": "0", "ACCELERATE_USE_CPU": "1",
+           "OMP_NUM_THREADS": "1"}
+    overrides = json.dumps({**TINY, "upstream.loader": "files"})
+    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+                          str(Path(__file__).with_name("ddp_pretrain.py")), "--profile", "smoke",
+                          "--overrides", overrides, "--inits", "Fundus"],
+                         env=env, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Fundus at 32 px: 1 epochs" in run.stdout and "on 2 process(es)" in run.stdout
+    assert run.stdout.count("upstream test AUC") == 1                    # rank 0 reports
+    entries = list((tmp_path / "fundus_foundation" / "upstream").glob("*.pt"))
+    assert len(entries) == 1
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path))
+    cfg = config.load("fundus_foundation", "smoke", **{**TINY, "upstream.loader": "files"})
+    stamp = entries[0].stat().st_mtime_ns
+    r = upstream.fundus_trunk(cfg, 32, from_imagenet=False)
+    assert entries[0].stat().st_mtime_ns == stamp and r["epochs"] == 1

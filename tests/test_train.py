@@ -238,3 +238,59 @@ def test_a_training_loader_is_never_empty() -> None:
     assert len(list(holdout_dls(np.zeros((21, 1, 2, 2)), np.zeros((21, 1)), None, 0.05, bs=8).train)) == 2  # ragged 4th
     with pytest.raises(ValueError, match="fewer than the batch size 8"):
         tensor_dls(x, y, x, y, bs=8, drop_last=True)
+
+
+def _picture_files(tmp_path, n: int = 10) -> list[str]:
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(n):
+        paths.append(str(tmp_path / f"{i}.png"))
+        Image.fromarray(rng.integers(0, 255, (40, 50, 3), dtype=np.uint8)).save(paths[-1])
+    return paths
+
+
+def test_streamed_pictures_are_the_in_memory_batches(tmp_path, monkeypatch) -> None:
+    """The cache-streaming loader hands the model the tensors tensor_dls would, with or without workers."""
+    import pandas as pd
+
+    from fundus_utils.data.cache import load_resized
+    from fundus_utils.train.streaming import CachedPictures, cached_picture_dls
+
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path / "cache"))
+    paths, y = _picture_files(tmp_path), np.arange(10) % 2
+    table = pd.DataFrame({"image": paths, "image_id": [str(i) for i in range(10)]})
+    x = load_resized(table, 32)["image"].transpose(0, 3, 1, 2)
+    memory = tensor_dls(x, y, x, y, bs=4, mean=[0.5] * 3, std=[0.25] * 3, channels_last=True)
+    for workers in (0, 2):
+        ds = CachedPictures(paths, y, 32)
+        streamed = cached_picture_dls(ds, ds, bs=4, num_workers=workers, mean=[0.5] * 3, std=[0.25] * 3,
+                                      channels_last=True)
+        for (xs, ys), (xm, ym) in zip(streamed.valid, memory.valid):
+            assert torch.equal(xs, xm) and torch.equal(ys, ym)
+            assert xs.is_contiguous(memory_format=torch.channels_last)
+        seen = torch.cat([b[1] for b in streamed.train])
+        assert sorted(seen.tolist()) == sorted(y.tolist())        # every picture once per epoch
+    with pytest.raises(ValueError, match="fewer than the batch size"):
+        cached_picture_dls(ds, ds, bs=16, drop_last=True)
+    with pytest.raises(ValueError, match="10 pictures but 3 labels"):
+        CachedPictures(paths, y[:3], 32)
+
+
+def test_streaming_workers_augment_with_streams_of_their_own(tmp_path, monkeypatch) -> None:
+    """Each DataLoader worker reseeds its copy of the albumentations transform: no two workers flip alike."""
+    import albumentations as A
+
+    from fundus_utils.train.streaming import CachedPictures, cached_picture_dls
+
+    monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path / "cache"))
+    paths = [_picture_files(tmp_path, 1)[0]] * 64            # one picture: any difference is the augmentation
+    plain = CachedPictures(paths, np.zeros(64), 32)[0][0]
+    seed_everything(0)
+    ds = CachedPictures(paths, np.zeros(64), 32, A.Compose([A.HorizontalFlip(p=0.5)], seed=1))
+    batches = [b[0] for b in cached_picture_dls(ds, ds, bs=8, num_workers=2).train]
+    flipped = [torch.equal((x * 255).round().to(torch.uint8), plain.flip(-1)) for b in batches for x in b]
+    per_batch = [tuple(flipped[i:i + 8]) for i in range(0, 64, 8)]
+    assert 10 < sum(flipped) < 54
+    assert per_batch[0::2] != per_batch[1::2]    # workers 0 and 1 build alternate batches: same seed, same flips

@@ -9,7 +9,10 @@ Map of the chapter (paper -> code -> notebook under ``notebooks/fundus_foundatio
 
 * upstream pretraining (Methods): :func:`.upstream.fundus_trunk` on the ``synthetic-screening``
   twin's train patients in ``smoke``/``real`` (:func:`.upstream.upstream_summary`,
-  :func:`.upstream.per_finding`, :func:`.upstream.upstream_bars`) -> ``01_upstream``;
+  :func:`.upstream.per_finding`, :func:`.upstream.upstream_bars`) -> ``01_upstream``; at the paper's
+  scale the batch job :mod:`.pretrain` (one GPU, or several through ``accelerate launch``: fastai's
+  distributed training), streaming the pictures from the resized-image cache
+  (:mod:`fundus_utils.train.streaming`); pictures/s in ``bench/bench_foundation_throughput.py``;
 * the four initialisations: :data:`.upstream.INITS`, :func:`.upstream.trunk`;
 * the network, its head and linear probing: :mod:`fundus_utils.models.foundation_resnet`;
 * Table 1 and Fig. 2A, linear probing: :func:`.downstream.table1` ("LP"),

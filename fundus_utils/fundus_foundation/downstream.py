@@ -36,7 +36,7 @@ from ..models.foundation_resnet import authors_head
 from ..seed import seed_everything
 from ..train import make_learner, predict_batches, result_cache, tensor_dls
 from ..train.checkpoint import BestCheckpoint
-from ..train.learner import fitting
+from ..train.learner import fitting, inference_options
 from ..train.loaders import albumentations_batch
 from . import upstream
 from .upstream import INITS, pictures
@@ -95,7 +95,7 @@ def probe_model(init: str, cfg: Config, size: int, init_seed: int | None = None)
 
 def features_of(model: nn.Module, x: np.ndarray, cfg: Config) -> np.ndarray:
     """Pooled trunk features (``N x F``) of pictures ``x`` (uint8 ``N x 3 x size x size``) by ``model``."""
-    return predict_batches(_Features(model), x, bs=64, device=cfg.device, activation=None)
+    return predict_batches(_Features(model), x, bs=64, activation=None, **inference_options(cfg))
 
 
 def trunk_features(init: str, cfg: Config, size: int, x: np.ndarray, init_seed: int | None = None) -> np.ndarray:
@@ -190,8 +190,8 @@ def fine_tune_scores(init: str, cfg: Config, size: int, x: np.ndarray, y: np.nda
         with fitting(f"fine-tune {init} at {size} px, fold {k}"):
             learn.fit_one_cycle(ft.epochs, ft.lr)
         held = folds == k
-        scores[held] = predict_batches(model, x[held], bs=64, device=cfg.device,
-                                       activation=lambda t: probabilities(t, multi))
+        scores[held] = predict_batches(model, x[held], bs=64, activation=lambda t: probabilities(t, multi),
+                                       **inference_options(cfg))
     return scores
 
 

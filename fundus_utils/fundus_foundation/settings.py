@@ -18,7 +18,10 @@ Keys
                            ``per_resolution``: one upstream model per rung as the paper releases them, or
                            (False) one at the ladder's top size whose trunk every rung reuses;
                            ``augment``: probabilities of the paper's horizontal flip, greyscale, blur, CLAHE
-                           (our reading: the paper gives none)
+                           (our reading: the paper gives none); ``loader``: "memory" (one uint8 array) or
+                           "files" (streamed from the resized-image cache, augmented in DataLoader workers:
+                           sets too large for memory); ``bs`` is the global batch over all GPUs
+                           (:mod:`.pretrain` trains on several)
     downstream             the abnormality task of Table 1: ``dataset``/``twin`` and ``split`` (the rows used;
                            None: all), ``folds`` (patient-level CV, stratified by the label); ``lp``: the
                            linear probe's head training on the frozen trunk's features (Adam ``lr``, ``wd``,
@@ -49,7 +52,7 @@ Keys
 FULL = dict(
     backbone="resnet50", imagenet="resnet50.tv_in1k", resolutions=(256, 512, 1024), asserted_resolutions=None,
     upstream=dict(dataset=None, twin=None, valid_fraction=0.2, lr=1e-5, wd=1e-5, bs=32, epochs=100,
-                  schedule="constant", patience=10, per_resolution=True,
+                  schedule="constant", patience=10, per_resolution=True, loader="files",
                   augment=dict(hflip=0.5, grey=0.1, blur=0.1, clahe=0.1)),
     downstream=dict(dataset=None, twin=None, split=None, folds=5, lp=dict(lr=3e-3, wd=1e-5, epochs=100),
                     ft=dict(lr=1e-4, wd=1e-5, bs=32, epochs=20, folds=None, valid_fraction=0.1,
@@ -126,7 +129,7 @@ def _multi_label(n: int, size: int) -> dict:
 _REAL_TWIN = dict(_TWIN, n=4000, size=128, findings=SMOKE_FINDINGS)
 REAL = dict(
     backbone="resnet_narrow", imagenet="standin", resolutions=(32, 64, 128), asserted_resolutions=(128,),
-    upstream=dict(dataset="synthetic-screening", twin=_REAL_TWIN, lr=3e-3, bs=32, epochs=12,
+    upstream=dict(dataset="synthetic-screening", twin=_REAL_TWIN, lr=3e-3, bs=32, epochs=12, loader="memory",
                   schedule="one_cycle", patience=None, per_resolution=False),
     downstream=dict(dataset="synthetic-screening", twin=_REAL_TWIN, split="test",
                     ft=dict(lr=1e-3, epochs=6, folds=3, asserted_inits=("ImageNet", "Fundus", "ImageNet + Fundus"))),
@@ -187,7 +190,7 @@ _VESSEL_TWIN = _vessel_twin(96, 96)
 # The real profile trains them at 256 px for 400 steps.
 SMOKE = dict(
     backbone="resnet_narrow", imagenet="standin", resolutions=(32, 48, 64), asserted_resolutions=(64,),
-    upstream=dict(dataset="synthetic-screening", twin=_SMOKE_TWIN, lr=3e-3, bs=32, epochs=12,
+    upstream=dict(dataset="synthetic-screening", twin=_SMOKE_TWIN, lr=3e-3, bs=32, epochs=12, loader="memory",
                   schedule="one_cycle", patience=None, per_resolution=False),
     downstream=dict(dataset="synthetic-screening", twin=_SMOKE_TWIN, split="test",
                     ft=dict(lr=1e-3, epochs=4, folds=3, resolutions=(64,),

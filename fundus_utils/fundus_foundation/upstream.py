@@ -16,17 +16,20 @@ upstream model per resolution of the ladder, as the paper releases one per resol
 one at the top rung, reused by every rung; ``per_resolution``). Trunks are cached as
 tensors-only state dicts in the result cache (keyed by the upstream table's rows, every
 setting, the device and the library), so the downstream notebooks reuse what the upstream
-notebook trained.
+notebook - or the batch job :mod:`.pretrain`, on several GPUs - trained. ``upstream.loader`` holds
+the pictures in memory (smoke/real) or streams them from the resized-image cache (``full``).
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import albumentations as A
 import numpy as np
 import pandas as pd
 import torch
 from fastai.callback.tracker import EarlyStoppingCallback
+from fastai.data.core import DataLoaders
 from torch import nn
 
 from .. import data
@@ -40,8 +43,10 @@ from ..models.foundation_resnet import FoundationResNet
 from ..seed import seed_everything
 from ..train import make_learner, predict_batches, result_cache, tensor_dls
 from ..train.checkpoint import BestCheckpoint
-from ..train.learner import fitting
+from ..train.distributed import distributed, per_process_batch
+from ..train.learner import fitting, inference_options, predict_loader
 from ..train.loaders import albumentations_batch
+from ..train.streaming import CachedPictures, cached_picture_dls
 
 INITS = ("Scratch", "ImageNet", "Fundus", "ImageNet + Fundus")
 
@@ -157,6 +162,39 @@ def new_model(cfg: Config, trunk: dict[str, torch.Tensor] | None, num_classes: i
     return model
 
 
+def _upstream_loaders(cfg: Config, table: pd.DataFrame, size: int, fit: np.ndarray, valid: np.ndarray,
+                      test: np.ndarray, seed: int) -> tuple[DataLoaders, Callable[[nn.Module], np.ndarray]]:
+    """The upstream training loaders and a function scoring the test rows with a model.
+
+    ``upstream.loader``: ``"memory"`` holds the pictures as one uint8 array (smoke/real: fastest);
+    ``"files"`` streams them from the resized-image cache, augmented in DataLoader workers (``full``:
+    the paper's 113,645 pictures are 89 GB at 512 px). The global batch is ``upstream.bs`` in
+    either case: with several processes each draws ``bs / processes`` of it.
+    """
+    up = cfg.upstream
+    bs = per_process_batch(up.bs)
+    softmax = lambda t: t.softmax(1)[:, 1]  # noqa: E731
+    y = table["abnormal"].to_numpy(int)
+    if up.loader == "memory":
+        x = pictures(table, size)
+        dls = tensor_dls(x[fit], y[fit], x[valid], y[valid], bs=bs, device=cfg.device, drop_last=True,
+                         augment=albumentations_batch(augmentation(cfg, seed)))
+        return dls, lambda model: predict_batches(model, x[test], bs=64, activation=softmax, **inference_options(cfg))
+    if up.loader != "files":
+        raise ValueError(f"upstream.loader must be 'memory' or 'files', got {up.loader!r}")
+    paths = table["image"].to_numpy()
+    sets = [CachedPictures(paths[rows], y[rows], size, augmentation(cfg, seed) if rows is fit else None)
+            for rows in (fit, valid, test)]
+    common = dict(device=cfg.device, num_workers=cfg.num_workers, channels_last=bool(cfg.channels_last))
+    dls = cached_picture_dls(sets[0], sets[1], bs=bs, drop_last=True, valid_bs=2 * bs, **common)
+    test_dl = dls.valid.new(sets[2])  # the validation loader's settings, on the test pictures
+
+    def scores(model: nn.Module) -> np.ndarray:
+        return predict_loader(model, test_dl, activation=softmax, amp=bool(cfg.amp))
+
+    return dls, scores
+
+
 def fundus_trunk(cfg: Config, size: int, from_imagenet: bool) -> dict:
     """The upstream normal-vs-abnormal model at ``size`` px, from scratch (Fundus) or ImageNet (ImageNet + Fundus).
 
@@ -173,7 +211,7 @@ def fundus_trunk(cfg: Config, size: int, from_imagenet: bool) -> dict:
     path = result_cache.entry(Path(cfg.cache_dir) / "fundus_foundation" / "upstream", key)
 
     def compute() -> dict:
-        x, y = pictures(table, size), table["abnormal"].to_numpy(int)
+        y = table["abnormal"].to_numpy(int)
         test = (table["split"] == "test").to_numpy()
         train = np.flatnonzero(~test)
         valid = train[patient_holdout(table["patient_id"].to_numpy()[train], up.valid_fraction, cfg.seed)]
@@ -181,21 +219,22 @@ def fundus_trunk(cfg: Config, size: int, from_imagenet: bool) -> dict:
         seed = cfg.seed + (17 if from_imagenet else 13)
         seed_everything(seed)
         model = new_model(cfg, imagenet_trunk(cfg) if from_imagenet else None)
-        dls = tensor_dls(x[fit], y[fit], x[valid], y[valid], bs=up.bs, device=cfg.device, drop_last=True,
-                         augment=albumentations_batch(augmentation(cfg, seed)))
+        dls, test_scores = _upstream_loaders(cfg, table, size, fit, valid, np.flatnonzero(test), seed)
         best = BestCheckpoint(every=1)
         stop = [] if up.patience is None else [EarlyStoppingCallback(monitor="valid_loss", patience=up.patience)]
         learn = make_learner(dls, model, nn.CrossEntropyLoss(), cfg, lr=up.lr, wd=up.wd, cbs=[best, *stop])
         name = "ImageNet + Fundus" if from_imagenet else "Fundus"
-        with fitting(f"upstream {name} at {size} px"):
+        # Several processes (accelerate launch, see .pretrain): DistributedDataParallel with
+        # synchronised batch norm; each process draws its share of every global batch of up.bs.
+        with fitting(f"upstream {name} at {size} px"), distributed(learn):
             if up.schedule == "one_cycle":
                 learn.fit_one_cycle(up.epochs, up.lr)
             elif up.schedule == "constant":
                 learn.fit(up.epochs, up.lr)
             else:
                 raise ValueError(f"upstream.schedule must be 'constant' or 'one_cycle', got {up.schedule!r}")
-        scores = predict_batches(model, x[test], bs=64, device=cfg.device, activation=lambda t: t.softmax(1)[:, 1])
-        frame = pd.DataFrame({"image_id": table["image_id"].to_numpy()[test], "abnormal": y[test], "score": scores})
+        frame = pd.DataFrame({"image_id": table["image_id"].to_numpy()[test], "abnormal": y[test],
+                              "score": test_scores(model)})
         return {"state": model.trunk_state(), "epochs": len(learn.recorder.values), "best_epoch": best.best_epoch,
                 "test": frame}
 

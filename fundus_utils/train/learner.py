@@ -152,6 +152,12 @@ def make_learner(dls: DataLoaders, model: nn.Module, loss_func: Callable, cfg: C
     return set_progress(learn, progress_enabled(progress))
 
 
+def inference_options(cfg: Config) -> dict[str, Any]:
+    """``device``, ``channels_last`` and ``amp`` for :func:`predict_batches` as :func:`make_learner` trains
+    under ``cfg`` (a GPU predicts in mixed precision and channels_last, as it trained)."""
+    return {"device": cfg.device, "channels_last": bool(cfg.channels_last), "amp": bool(cfg.amp)}
+
+
 @torch.no_grad()
 def predict_batches(model: nn.Module, x: np.ndarray | torch.Tensor, bs: int = 32, device: str | torch.device = "cpu",
                     activation: Callable[[torch.Tensor], torch.Tensor] | None = torch.sigmoid,
@@ -196,3 +202,28 @@ def predict_batches(model: nn.Module, x: np.ndarray | torch.Tensor, bs: int = 32
     if single in arrays or not arrays:
         return arrays.get(single, np.zeros((0,), np.float32))
     return arrays
+
+
+@torch.no_grad()
+def predict_loader(model: nn.Module, dl: Iterable, activation: Callable[[torch.Tensor], torch.Tensor] | None = torch.sigmoid,
+                   amp: bool = False) -> np.ndarray:
+    """Model outputs for every batch of ``dl`` (a fastai loader that finishes its batches on its device,
+    e.g. :class:`~fundus_utils.train.streaming.CachedPicturesLoader`), in order, as a float32 NumPy array.
+
+    The counterpart of :func:`predict_batches` for pictures that are not in memory: evaluation mode,
+    no gradients, ``activation`` on the outputs, the model's mode restored afterwards.
+    """
+    device = torch.device(dl.device)
+    mode = amp_mode(device) if amp else None
+    dtype = torch.bfloat16 if mode == AMPMode.BF16 else torch.float16
+    was_training = model.training
+    model.eval().to(device)
+    outs = []
+    try:
+        for xb, *_ in dl:
+            with torch.autocast(device.type, dtype=dtype, enabled=mode is not None):
+                out = model(xb).float()
+            outs.append((activation(out) if activation is not None else out).cpu())
+    finally:
+        model.train(was_training)
+    return torch.cat(outs).numpy() if outs else np.zeros((0,), np.float32)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .distributed import is_main, processes
 from ..files import file_identity, json_digest, locked, replace_atomic, this_library
 
 SUFFIX = ".pt"
@@ -147,7 +148,8 @@ def cached(path: Path, compute: Callable[[], Any], use_cache: bool = True,
            dump: Callable[[Any], Any] | None = None, restore: Callable[[Any], Any] | None = None) -> Any:
     """The value of entry ``path``: read when present (and ``use_cache``), else computed by
     ``compute()``, stored and returned. ``dump``/``restore`` convert a value (a dataclass, say)
-    to and from plain containers. Two processes asking for the same entry compute it once."""
+    to and from plain containers. Two processes asking for the same entry compute it once;
+    the processes of one distributed run compute it together, and rank 0 stores it."""
     dump, restore = dump or (lambda v: v), restore or (lambda v: v)
 
     def read() -> Any:
@@ -158,6 +160,13 @@ def cached(path: Path, compute: Callable[[], Any], use_cache: bool = True,
             return _MISSING
 
     if use_cache and path.is_file() and (value := read()) is not _MISSING:
+        return value
+    if processes() > 1:
+        # Processes of one distributed run (accelerate launch) compute the value together - a
+        # lock would hold all but one of them outside the collective calls - and the main one stores it.
+        value = compute()
+        if is_main():
+            store(path, dump(value))
         return value
     with locked(path.with_suffix(".lock")):
         if use_cache and path.is_file() and (value := read()) is not _MISSING:  # a concurrent run stored it

@@ -28,6 +28,13 @@
 # same trunk trained on synthetic non-fundus textures (`fundus_utils.data.textures`). The trunks
 # are cached by a key of everything they depend on, so the next sections reuse them.
 #
+# **At the paper's scale** (`full`: the paper's upstream cost 5 days on 4 A100s) the pictures are
+# streamed from the resized-image cache and augmented in DataLoader workers (`upstream.loader`),
+# and pretraining is a batch job rather than this cell: `python -m fundus_utils.fundus_foundation.pretrain`
+# on one GPU, or `accelerate launch --multi_gpu --num_processes 4 -m fundus_utils.fundus_foundation.pretrain`
+# on four (fastai's distributed training: synchronised batch norm, the global batch kept at 32). It
+# stores the same cache entries this notebook reads, so the cell below then only loads them.
+#
 # **Bars.** Each upstream model must rank the held-out test patients' abnormal pictures above the
 # normal ones better than a score that ignores the picture (AUC 0.5), by the lower end of a
 # stratified paired-bootstrap 95 % interval of the gain.
