@@ -391,7 +391,7 @@ def test_pretraining_on_two_processes_stores_one_trunk_the_notebooks_read(tmp_pa
     env = {**os.environ, "FUNDUS_CACHE": str(tmp_path), "FUNDUS_PROGRESS": "0", "ACCELERATE_USE_CPU": "1",
            "OMP_NUM_THREADS": "1"}
     overrides = json.dumps({**TINY, "upstream.loader": "files"})
-    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                           str(Path(__file__).with_name("ddp_pretrain.py")), "--profile", "smoke",
                           "--overrides", overrides, "--inits", "Fundus"],
                          env=env, capture_output=True, text=True, timeout=240)
@@ -405,3 +405,15 @@ def test_pretraining_on_two_processes_stores_one_trunk_the_notebooks_read(tmp_pa
     stamp = entries[0].stat().st_mtime_ns
     r = upstream.fundus_trunk(cfg, 32, from_imagenet=False)
     assert entries[0].stat().st_mtime_ns == stamp and r["epochs"] == 1
+
+def test_an_upstream_trunk_does_not_depend_on_what_was_cached_before(tmp_path, monkeypatch):
+    """ImageNet + Fundus trained on a cold cache (the stand-in trains first, inside) equals the one
+    trained after the stand-in was cached, as notebook 01 does."""
+    states = []
+    for run, standin_first in (("a", True), ("b", False)):
+        monkeypatch.setenv("FUNDUS_CACHE", str(tmp_path / run))
+        cfg = config.load("fundus_foundation", "smoke", **TINY)
+        if standin_first:
+            upstream.standin_trunk(cfg)
+        states.append(upstream.fundus_trunk(cfg, 32, from_imagenet=True)["state"])
+    assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])

@@ -217,8 +217,11 @@ def fundus_trunk(cfg: Config, size: int, from_imagenet: bool) -> dict:
         valid = train[patient_holdout(table["patient_id"].to_numpy()[train], up.valid_fraction, cfg.seed)]
         fit = np.setdiff1d(train, valid)
         seed = cfg.seed + (17 if from_imagenet else 13)
+        # the starting trunk first: on a cold cache the stand-in trains (and reseeds) here, and the
+        # model must not depend on whether it had been cached
+        start = imagenet_trunk(cfg) if from_imagenet else None
         seed_everything(seed)
-        model = new_model(cfg, imagenet_trunk(cfg) if from_imagenet else None)
+        model = new_model(cfg, start)
         dls, test_scores = _upstream_loaders(cfg, table, size, fit, valid, np.flatnonzero(test), seed)
         best = BestCheckpoint(every=1)
         stop = [] if up.patience is None else [EarlyStoppingCallback(monitor="valid_loss", patience=up.patience)]

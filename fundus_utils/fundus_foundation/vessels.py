@@ -122,9 +122,11 @@ def trained_scores(init: str, fraction: float, cfg: Config, study: str, train: V
         seed = cfg.seed * 100 + round(100 * fraction)
         # one patient monitors the loss (fit_segmenter's hold-out); the steps count the others' batches
         monitored = patient_holdout(train.patients[rows], 1e-9, seed)
+        # the trunk first: on a cold cache it trains (and reseeds) here, and the U-Net must not
+        # depend on whether it had been cached
+        trunk = upstream.trunk(init, cfg, spec.trunk_resolution or max(cfg.resolutions))
         seed_everything(seed)
         model = create_model("encoder_unet", backbone=cfg.backbone, decoder_width=spec.decoder_width)
-        trunk = upstream.trunk(init, cfg, spec.trunk_resolution or max(cfg.resolutions))
         if trunk is not None:
             model.load_trunk(trunk)
         with fitting(f"vessels {init}, {fraction:.0%} of {len(train.x)} pictures"):

@@ -12,6 +12,7 @@ model sees the same tensors from either loader. fastai's distributed training
 """
 from __future__ import annotations
 
+import os
 from typing import Callable, Sequence
 
 import numpy as np
@@ -61,11 +62,12 @@ class CachedPicturesLoader(TensorDataLoader):
 
     def wif(self) -> None:
         # Each worker process holds a copy of the transform with the same seed: give each its
-        # own stream, derived from the worker's torch seed (itself drawn from the seeded parent).
+        # own stream, from the worker's torch seed (drawn from the seeded parent) and the
+        # distributed rank (the processes of a multi-GPU run share the parent's seed).
         transform = self.dataset.transform
         info = get_worker_info()
         if transform is not None and info is not None and hasattr(transform, "set_random_seed"):
-            transform.set_random_seed(info.seed % 2**32)
+            transform.set_random_seed((info.seed + 7919 * int(os.environ.get("RANK", 0))) % 2**32)
 
 
 def cached_picture_dls(train: CachedPictures, valid: CachedPictures, bs: int = 32, device: str | torch.device = "cpu",
