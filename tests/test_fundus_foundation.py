@@ -417,3 +417,26 @@ def test_an_upstream_trunk_does_not_depend_on_what_was_cached_before(tmp_path, m
             upstream.standin_trunk(cfg)
         states.append(upstream.fundus_trunk(cfg, 32, from_imagenet=True)["state"])
     assert all(torch.equal(states[0][k], states[1][k]) for k in states[0])
+
+
+def test_reading_counts_comparisons_ahead_and_behind_each_reference():
+    from fundus_utils.fundus_foundation.real_images import reading
+
+    idx = pd.MultiIndex.from_tuples([("LP", 32, i) for i in ("Scratch", "Fundus", "I+F")]
+                                    + [("FT", 32, i) for i in ("Scratch", "Fundus", "I+F")],
+                                    names=["protocol", "resolution", "initialisation"])
+    scratch = pd.DataFrame({"pooled AUC [95% CI]": ["0.600 [0.5, 0.7]", "0.700 [0.6, 0.8]", "0.500 [0.4, 0.6]",
+                                                    "0.600 [0.5, 0.7]", "0.610 [0.5, 0.7]", "0.620 [0.5, 0.7]"],
+                            "DeLong p vs Scratch": [np.nan, 0.01, 0.04, np.nan, 0.5, 0.9]}, index=idx)
+    base_idx = pd.MultiIndex.from_tuples([("baseline", 64, "thumbnails"), *idx], names=idx.names)
+    baseline = pd.DataFrame({"pooled AUC [95% CI]": ["0.900 [0.8, 1.0]", *scratch["pooled AUC [95% CI]"]],
+                             "DeLong p vs thumbnail baseline": [np.nan, 0.01, 0.01, 0.01, 0.01, 0.2, 0.01]},
+                            index=base_idx)
+    r = reading(scratch, baseline)
+    assert r.loc["ahead of Scratch at p < 0.05"].tolist() == ["1 of 4", "LP 32 px: Fundus"]
+    assert r.loc["behind Scratch at p < 0.05"].tolist() == ["1 of 4", "LP 32 px: I+F"]
+    assert r.loc["behind thumbnail baseline at p < 0.05"].tolist() == ["5 of 6", "all but FT 32 px: Fundus"]
+    assert r.loc["ahead of thumbnail baseline at p < 0.05", "which"] == "none"
+    scratch.iloc[1, 1] = np.nan
+    with pytest.raises(ValueError, match="no p-value"):
+        reading(scratch, baseline)

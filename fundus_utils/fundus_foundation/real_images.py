@@ -86,3 +86,45 @@ def against_thumbnail(results: list[pd.DataFrame], oofs: list[dict], table: pd.D
                          "pooled AUC [95% CI]": f"{a:.3f} [{l:.3f}, {h:.3f}]",
                          "DeLong p vs thumbnail baseline": delong_test(y, scores, base)["p"]})
     return pd.DataFrame(rows)
+
+
+def _pooled_auc(cell: str) -> float:
+    return float(str(cell).split(" ")[0])
+
+
+def reading(against_scratch: pd.DataFrame, against_baseline: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """How a (recorded) run reads, counted: for each reference (Scratch; the thumbnail baseline), how many
+    of the comparisons came out ahead or behind it at DeLong's p < ``alpha`` (uncorrected), and which.
+
+    Takes the two tables of notebook 08 (or their records), indexed by protocol, rung and initialisation.
+    """
+    rows = []
+    for reference, frame, p_col, ref_auc in (
+            ("Scratch", against_scratch.drop(index="Scratch", level="initialisation"), "DeLong p vs Scratch", None),
+            ("thumbnail baseline", against_baseline.drop(index="baseline", level="protocol"),
+             "DeLong p vs thumbnail baseline", _pooled_auc(against_baseline.xs("baseline", level="protocol").iloc[0, 0]))):
+        auc = frame["pooled AUC [95% CI]"].map(_pooled_auc)
+        if ref_auc is None:  # Scratch's own AUC at the same protocol and rung
+            scratch = against_scratch.xs("Scratch", level="initialisation")["pooled AUC [95% CI]"].map(_pooled_auc)
+            ref = pd.Series([scratch[(p, r)] for p, r, _ in frame.index], index=frame.index)
+        else:
+            ref = pd.Series(ref_auc, index=frame.index)
+        p = frame[p_col].astype(float)
+        if p.isna().any():
+            raise ValueError(f"{int(p.isna().sum())} comparisons against {reference} have no p-value")
+        for side, mask in (("ahead of", (p < alpha) & (auc > ref)), ("behind", (p < alpha) & (auc < ref))):
+            rows.append({"comparison": f"{side} {reference} at p < {alpha}",
+                         "count": f"{int(mask.sum())} of {len(frame)}", "which": _which(frame.index, mask.to_numpy())})
+    return pd.DataFrame(rows).set_index("comparison")
+
+
+def _which(index: pd.MultiIndex, mask: np.ndarray) -> str:
+    """The comparisons in ``mask`` by name: none, all, a few, or all but a few."""
+    name = lambda i: f"{index[i][0]} {index[i][1]} px: {index[i][2]}"  # noqa: E731
+    if not mask.any():
+        return "none"
+    if mask.all():
+        return "all"
+    if mask.sum() <= len(mask) / 2:
+        return "; ".join(name(i) for i in np.flatnonzero(mask))
+    return "all but " + "; ".join(name(i) for i in np.flatnonzero(~mask))

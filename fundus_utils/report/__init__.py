@@ -21,8 +21,8 @@ from ._glue import glue
 from .bar_tables import bars
 from .figures import figure
 from .provenance import data_source, line, start
-from .records import record, show_recorded
+from .records import provenance_of, record, show_recorded
 from .summary import summary
 from .tables import table
 
-__all__ = ["data_source", "glue", "start", "line", "table", "figure", "paper_values", "record", "show_recorded", "bars", "summary"]
+__all__ = ["data_source", "glue", "start", "line", "table", "figure", "paper_values", "provenance_of", "record", "show_recorded", "bars", "summary"]

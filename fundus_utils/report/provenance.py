@@ -67,13 +67,17 @@ def data_source(source: Source) -> None:
 
 @lru_cache(maxsize=1)
 def git_commit() -> str:
-    """Short hash of HEAD, with ``-dirty`` when tracked files differ; ``unknown`` outside git."""
+    """Short hash of HEAD, with ``-dirty`` when tracked files differ; ``unknown`` outside git.
+
+    The records (``book/papers/recorded``) do not count: a real-profile run rewrites them as it
+    goes, and the next notebook of the same run must not call its own commit dirty."""
     def git(*args: str) -> str:
         return subprocess.run(["git", "-C", str(REPO_ROOT), *args], capture_output=True,
                               text=True, check=True, timeout=20).stdout.strip()
     try:
         commit = git("rev-parse", "--short", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                         ":(exclude)book/papers/recorded"))
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return commit + ("-dirty" if dirty else "")

@@ -40,6 +40,11 @@ def recorded(name: str, index_col: int | Sequence[int] = 0) -> tuple[pd.DataFram
     return pd.read_csv(path, index_col=index_col), prov.read_text().strip() if prov.is_file() else ""
 
 
+def provenance_of(name: str) -> str:
+    """The provenance line of record ``name`` (its commit, data, device, wall time), for a table derived from it."""
+    return recorded(name)[1].partition("\n")[2].strip()
+
+
 def show_recorded(name: str, key: str, cfg: Any, source: str,
                   index_col: int | Sequence[int] = 0) -> pd.DataFrame | None:
     """Save and glue a record as table ``key``, captioned with the record's own provenance (its
@@ -54,4 +59,4 @@ def show_recorded(name: str, key: str, cfg: Any, source: str,
     return table
 
 
-__all__ = ["RECORD_DIR", "record", "recorded", "show_recorded"]
+__all__ = ["RECORD_DIR", "provenance_of", "record", "recorded", "show_recorded"]
