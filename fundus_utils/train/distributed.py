@@ -3,10 +3,11 @@
 A script started with ``accelerate launch --multi_gpu --num_processes N`` runs once per GPU
 (``WORLD_SIZE``, ``RANK`` and ``LOCAL_RANK`` in its environment); inside :func:`distributed`,
 fastai's ``Learner.distrib_ctx`` wraps the model in DistributedDataParallel with batch norm
-synchronised across GPUs (``nn.SyncBatchNorm``; CPU processes, as in the tests, keep per-process batch norm) and shards every loader (``DistributedDL``: each
-process draws its share of each epoch's indices). Validation losses are averaged across processes
-by fastai, so early stopping and the best epoch agree everywhere. In a single process (a notebook,
-``python``) these helpers change nothing.
+synchronised across GPUs (``nn.SyncBatchNorm``; CPU processes, as in the tests, keep their own)
+and shards every loader (``DistributedDL``: each process draws its share of each epoch's
+indices). Validation losses are averaged across processes by fastai, so early stopping and the
+best epoch agree everywhere. In a single process (a notebook, ``python``) these helpers change
+nothing.
 """
 from __future__ import annotations
 
