@@ -159,7 +159,7 @@ def test_table1_has_every_init_and_rung_and_a_p_value_against_the_best(monkeypat
     assert any("stand-in" in name for name in table["initialisation"])
     bars, asserted = downstream.downstream_bars(oofs, cfg)
     assert len(bars) == len(oofs) and all(b.n == len(next(iter(oofs.values()))) for b in bars)
-    assert asserted == [size == 32 for _, size in oofs]        # asserted_resolutions
+    assert asserted == [size == 32 and init != "Scratch" for init, size in oofs]   # rungs and inits the settings name
     claims = downstream.claims(table, table)
     assert len(claims) == 4 and claims["consistent"].isin([True, False]).all()
 
@@ -202,7 +202,9 @@ def test_stress_test_scores_every_picture_at_every_fraction(tmp_path, monkeypatc
     out = stress.stress_test(cfg)
     assert len(out) == len(upstream.INITS) * 2 and (out["resolution"] == 32).all()
     assert all(np.isfinite(s).all() for s in out["scores"])
-    assert len(stress.stress_bars(out)) == len(out)
+    bars, asserted = stress.stress_bars(out, cfg)
+    assert len(bars) == len(out)
+    assert asserted == [f >= cfg.stress.asserted_from and i != "Scratch" for i, f in zip(out["init"], out["fraction"])]
 
 
 def test_external_sets_read_their_abnormal_label_and_score_every_picture(tmp_path, monkeypatch):
@@ -288,7 +290,8 @@ def test_fine_tuning_bars_assert_the_initialisations_the_settings_name():
     oofs = {(init, 32): oof for init in upstream.INITS}
     _, ft = downstream.downstream_bars(oofs, cfg, "FT")
     _, lp = downstream.downstream_bars(oofs, cfg, "LP")
-    assert ft == [init == "Fundus" for init in upstream.INITS] and all(lp)
+    assert ft == [init == "Fundus" for init in upstream.INITS]
+    assert lp == [init != "Scratch" for init in upstream.INITS]          # smoke: downstream.lp.asserted_inits
 
 
 def test_encoder_unet_keeps_the_picture_size_and_loads_a_classifier_trunk_by_name():

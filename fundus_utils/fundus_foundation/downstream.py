@@ -282,11 +282,12 @@ def table1(cfg: Config, protocol: str = "LP", table: pd.DataFrame | None = None,
 def downstream_bars(oofs: dict, cfg: Config, protocol: str = "LP") -> tuple[list[Bar], list[bool]]:
     """Per initialisation and resolution: pooled out-of-fold AUC vs a prevalence-only score (AUC 0.5),
     stratified paired bootstrap on the same pictures; and whether each is asserted (its rung is in
-    ``cfg.asserted_resolutions`` and, under fine-tuning, its initialisation in
-    ``cfg.downstream.ft.asserted_inits``; None: all)."""
+    ``cfg.asserted_resolutions`` and its initialisation in ``cfg.downstream.lp.asserted_inits`` or, under
+    fine-tuning, ``cfg.downstream.ft.asserted_inits``; None: all)."""
     bars = [paired_auc(f"{protocol} {upstream.init_label(init, cfg)} at {size} px: abnormal AUC vs prevalence",
                        o["abnormal"].to_numpy(), o["score"].to_numpy()) for (init, size), o in oofs.items()]
-    rungs_, inits = cfg.asserted_resolutions, cfg.downstream.ft.asserted_inits if protocol == "FT" else None
+    rungs_ = cfg.asserted_resolutions
+    inits = cfg.downstream.ft.asserted_inits if protocol == "FT" else cfg.downstream.lp.asserted_inits
     return bars, [(rungs_ is None or size in rungs_) and (inits is None or init in inits) for init, size in oofs]
 
 

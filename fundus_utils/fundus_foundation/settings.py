@@ -27,6 +27,8 @@ Keys
                            linear probe's head training on the frozen trunk's features (Adam ``lr``, ``wd``,
                            full-batch ``epochs``); ``ft``: full fine-tuning (one-cycle Adam ``lr``, ``wd``,
                            ``bs``, ``epochs``; ``folds``: its own patient-level CV, None: the linear probe's ``folds``;
+                           ``lp.asserted_inits``: the initialisations whose probe bars (Table 1 LP, stress test)
+                           are asserted, None: all;
                            ``valid_fraction`` of the training patients pick the best epoch;
                            ``resolutions``: the rungs fine-tuned, None: every rung; ``asserted_inits``:
                            the initialisations whose bars are asserted, None: all)
@@ -54,7 +56,8 @@ FULL = dict(
     upstream=dict(dataset=None, twin=None, valid_fraction=0.2, lr=1e-5, wd=1e-5, bs=32, epochs=100,
                   schedule="constant", patience=10, per_resolution=True, loader="files",
                   augment=dict(hflip=0.5, grey=0.1, blur=0.1, clahe=0.1)),
-    downstream=dict(dataset=None, twin=None, split=None, folds=5, lp=dict(lr=3e-3, wd=1e-5, epochs=100),
+    downstream=dict(dataset=None, twin=None, split=None, folds=5,
+                    lp=dict(lr=3e-3, wd=1e-5, epochs=100, asserted_inits=None),
                     ft=dict(lr=1e-4, wd=1e-5, bs=32, epochs=20, folds=None, valid_fraction=0.1,
                             resolutions=None, asserted_inits=None)),
     stress=dict(fractions=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0), resolution=None, asserted_from=0.01),
@@ -127,12 +130,18 @@ def _multi_label(n: int, size: int) -> dict:
 # and the real vessel pictures are resized to 256 px (a 512 px picture takes 0.9 s to segment).
 # Asserted as in smoke, whose choices the stability bench measured; real vessels are reported.
 _REAL_TWIN = dict(_TWIN, n=4000, size=128, findings=SMOKE_FINDINGS)
+# The initialisations whose probe and fine-tuning bars are asserted in smoke/real: a frozen random
+# (Scratch) trunk's linear probe sits too near chance on the twin to hold on every run - seed 0:
+# AUC 0.591 at 64 px, CI lower end of the gain +0.025; seed 1: 0.539, -0.026 (Table 1 LP and the
+# stress test's 100 %, which probe the same trunk; bench_smoke_stability, two threads); its
+# fine-tuning bar likewise (below). Scratch is shown, not asserted.
+_PRETRAINED = ("ImageNet", "Fundus", "ImageNet + Fundus")
 REAL = dict(
     backbone="resnet_narrow", imagenet="standin", resolutions=(32, 64, 128), asserted_resolutions=(128,),
     upstream=dict(dataset="synthetic-screening", twin=_REAL_TWIN, lr=3e-3, bs=32, epochs=12, loader="memory",
                   schedule="one_cycle", patience=None, per_resolution=False),
-    downstream=dict(dataset="synthetic-screening", twin=_REAL_TWIN, split="test",
-                    ft=dict(lr=1e-3, epochs=6, folds=3, asserted_inits=("ImageNet", "Fundus", "ImageNet + Fundus"))),
+    downstream=dict(dataset="synthetic-screening", twin=_REAL_TWIN, split="test", lp=dict(asserted_inits=_PRETRAINED),
+                    ft=dict(lr=1e-3, epochs=6, folds=3, asserted_inits=_PRETRAINED)),
     stress=dict(asserted_from=0.5),
     external=dict(sets=_external(600, 128, SMOKE_FINDINGS), asserted_inits=()),
     multi_label=dict(dataset="synthetic-multidisease", twin=_multi_label(800, 128),
@@ -160,10 +169,11 @@ REAL = dict(
 # narrow trunk gave AUC 0.572 (CI lower end of the gain +0.011) on one thread and 0.542 (-0.022)
 # on two, seed 0; over seeds 0-2 and one thread the lower end was -0.022..0.061
 # (bench_smoke_stability), against 0.113-0.239 for the other three initialisations.
-# The stress bars are asserted from 50 % of the data: the frozen random Scratch trunk's probe is
-# the weakest, and over eight init seeds (bench/bench_ff_scratch_probe.py) the lower end of its
-# gain's CI was 0.042-0.121 at 50 % and 0.020-0.135 at 100 %, but -0.003-0.108 at 25 % and below
-# zero for most seeds under 10 %.
+# The stress bars are asserted from 50 % of the data, for the pretrained trunks: the frozen random
+# Scratch trunk's probe is the weakest - over eight init seeds at cfg seed 0
+# (bench/bench_ff_scratch_probe.py) the lower end of its gain's CI was 0.042-0.121 at 50 % and
+# 0.020-0.135 at 100 %, but -0.003-0.108 at 25 % - and at cfg seed 1 it was -0.026 at 100 %
+# (bench_smoke_stability), so Scratch is shown at every fraction (_PRETRAINED).
 # External validation is shown, not asserted: under a camera the downstream clinic never had, the
 # probes sit too near chance for a bar on 300 pictures to hold on every run. Over seeds 0-2 and
 # one thread the CI lower ends of the gain were, topcon style / random styles: Fundus
@@ -192,9 +202,9 @@ SMOKE = dict(
     backbone="resnet_narrow", imagenet="standin", resolutions=(32, 48, 64), asserted_resolutions=(64,),
     upstream=dict(dataset="synthetic-screening", twin=_SMOKE_TWIN, lr=3e-3, bs=32, epochs=12, loader="memory",
                   schedule="one_cycle", patience=None, per_resolution=False),
-    downstream=dict(dataset="synthetic-screening", twin=_SMOKE_TWIN, split="test",
+    downstream=dict(dataset="synthetic-screening", twin=_SMOKE_TWIN, split="test", lp=dict(asserted_inits=_PRETRAINED),
                     ft=dict(lr=1e-3, epochs=4, folds=3, resolutions=(64,),
-                            asserted_inits=("ImageNet", "Fundus", "ImageNet + Fundus"))),
+                            asserted_inits=_PRETRAINED)),
     stress=dict(asserted_from=0.5),
     external=dict(sets=_external(300, 64, SMOKE_FINDINGS), asserted_inits=()),
     multi_label=dict(dataset="synthetic-multidisease", twin=_multi_label(400, 64),

@@ -65,8 +65,12 @@ def stress_test(cfg: Config) -> pd.DataFrame:
     return out
 
 
-def stress_bars(stress: pd.DataFrame) -> list[Bar]:
-    """Per initialisation and fraction: pooled out-of-fold AUC vs a prevalence-only score on the same pictures."""
-    y = stress.attrs["labels"]
-    return [paired_auc(f"LP {r.initialisation}, {r.fraction:.0%} of the training data: AUC vs prevalence", y, r.scores)
+def stress_bars(stress: pd.DataFrame, cfg: Config) -> tuple[list[Bar], list[bool]]:
+    """Per initialisation and fraction: pooled out-of-fold AUC vs a prevalence-only score on the same pictures;
+    and whether each is asserted (from ``cfg.stress.asserted_from`` of the data up, for the initialisations
+    of ``cfg.downstream.lp.asserted_inits``, None: all)."""
+    y, inits = stress.attrs["labels"], cfg.downstream.lp.asserted_inits
+    bars = [paired_auc(f"LP {r.initialisation}, {r.fraction:.0%} of the training data: AUC vs prevalence", y, r.scores)
             for r in stress.itertuples()]
+    return bars, [r.fraction >= cfg.stress.asserted_from and (inits is None or r.init in inits)
+                  for r in stress.itertuples()]

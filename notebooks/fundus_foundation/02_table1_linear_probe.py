@@ -36,8 +36,10 @@
 # picture (the prevalence, AUC 0.5) on the same pictures, by the lower end of a stratified paired
 # bootstrap 95 % interval. They are asserted at the rungs of `cfg.asserted_resolutions` and shown at
 # the others: in `smoke` the findings of the lower rungs are a pixel or two wide (previous
-# section's gallery) and their AUCs were 0.49-0.65 over two seeds. The paper's claims are
-# reported beside ours, not asserted.
+# section's gallery) and their AUCs were 0.49-0.65 over two seeds. The frozen random Scratch trunk
+# is shown, not asserted, at every rung (`downstream.lp.asserted_inits`): its probe sits near
+# chance, and over seeds its interval's lower end fell below zero (the numbers are in the smoke
+# settings). The paper's claims are reported beside ours, not asserted.
 
 # %% tags=["parameters"]
 profile = "smoke"
@@ -83,7 +85,7 @@ report.figure(figures.resolution_figure(lp), "ff_fig2a", "Fig. 2A: linear-probe 
 # %%
 bars, asserted = downstream.downstream_bars(oofs, cfg, "LP")
 report.bars(bars, "ff_lp_bars", "Linear probing: pooled out-of-fold AUC vs a prevalence-only score on the same "
-            "pictures (stratified paired bootstrap 95 % CI of the gain); asserted at the rungs the column says.",
+            "pictures (stratified paired bootstrap 95 % CI of the gain); asserted where the column says.",
             cfg, asserted=asserted)
 
 # %% [markdown]
